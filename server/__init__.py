@@ -1,0 +1,1 @@
+"""Bookwidget: an embeddable appointment-booking widget and the server behind it."""

@@ -1,0 +1,38 @@
+"""The one place that makes "no overbooking" a database guarantee.
+
+A booking for a store is written inside `store_write_lock(store)`: availability is
+re-computed from committed rows *after* the lock is held and the insert happens before it is
+released, so two writers can never both see the last free place.
+
+- PostgreSQL: `SELECT ... FOR UPDATE` on the store's row. Every writer for the same store,
+  from any process on any host, queues on that row lock; READ COMMITTED gives each following
+  statement a fresh snapshot, so the second writer sees the first one's booking.
+- SQLite: `BEGIN IMMEDIATE` takes the database's single write lock at the start of the
+  transaction (not at the first write), which serializes writers across connections and
+  processes on the same file.
+
+A lock, not a constraint, because capacity > 1 with durations and buffers is not expressible
+as a unique or exclusion constraint; the lock is held for one short transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import TransactionType
+
+from server.adapters.database import is_postgres
+from server.adapters.tables import Location
+
+
+@asynccontextmanager
+async def store_write_lock(engine: Engine, location_id: int) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    if is_postgres(engine):
+        async with engine.transaction():
+            await Location.select(Location.id).where(Location.id == location_id).lock_rows()
+            yield
+    else:
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield

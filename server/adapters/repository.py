@@ -1,0 +1,307 @@
+"""Reads and writes of tenants, stores and bookings, as domain objects.
+
+The only module besides the catalog import that builds queries; services call these
+functions and never see a Piccolo row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.querystring import QueryString
+
+from server.adapters.tables import (
+    Booking,
+    BookingEvent,
+    Closure,
+    Location,
+    LocationChannel,
+    OpeningHours,
+    Tenant,
+)
+from server.domain.model import (
+    ACTIVE_STATUSES,
+    BookingMode,
+    Channel,
+    ChannelRules,
+    Interval,
+    StoreSchedule,
+    WeeklyOpening,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    id: int
+    public_key: str
+    name: str
+    allowed_origins: tuple[str, ...]
+    default_locale: str
+    default_theme: str
+    countries: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRecord:
+    id: int
+    tenant_id: int
+    code: str
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    lat: float
+    lon: float
+    time_zone: ZoneInfo
+    phone: str
+    email: str
+    booking_mode: BookingMode
+    channels: dict[Channel, ChannelRules]
+    weekly: tuple[WeeklyOpening, ...]
+    lead_time: timedelta
+    horizon: timedelta
+    slot_step: timedelta
+    service_radius_km: float | None
+    service_postal_codes: tuple[str, ...]
+    active: bool
+
+    def schedule(self, closures: Sequence[Interval] = ()) -> StoreSchedule:
+        return StoreSchedule(
+            time_zone=self.time_zone,
+            weekly=self.weekly,
+            closures=tuple(closures),
+            lead_time=self.lead_time,
+            horizon=self.horizon,
+            slot_step=self.slot_step,
+        )
+
+
+# --- tenants ----------------------------------------------------------------------------
+
+
+async def tenant_by_key(public_key: str) -> TenantRecord | None:
+    row = await Tenant.select().where(Tenant.public_key == public_key).first()
+    if row is None:
+        return None
+    countries = (
+        await Location.select(Location.country)
+        .where(Location.tenant == row["id"], Location.active.eq(True))
+        .distinct()
+    )
+    return TenantRecord(
+        id=row["id"],
+        public_key=row["public_key"],
+        name=row["name"],
+        allowed_origins=tuple(json_list(row["allowed_origins"])),
+        default_locale=row["default_locale"],
+        default_theme=row["default_theme"],
+        countries=tuple(sorted({c["country"] for c in countries if c["country"]})),
+    )
+
+
+async def all_allowed_origins() -> set[str]:
+    rows = await Tenant.select(Tenant.allowed_origins)
+    return {origin for row in rows for origin in json_list(row["allowed_origins"])}
+
+
+async def channels_offered(tenant_id: int) -> dict[Channel, int]:
+    """Each channel some active store of the tenant offers, with its shortest duration."""
+    rows = await LocationChannel.select(
+        LocationChannel.channel, LocationChannel.duration_minutes
+    ).where(
+        LocationChannel.location.tenant == tenant_id,
+        LocationChannel.location.active == True,  # noqa: E712 (a SQL expression)
+    )
+    offered: dict[Channel, int] = {}
+    for row in rows:
+        channel = Channel(row["channel"])
+        offered[channel] = min(offered.get(channel, 10**6), row["duration_minutes"])
+    return {channel: offered[channel] for channel in Channel if channel in offered}
+
+
+# --- stores -----------------------------------------------------------------------------
+
+LOCATION_COLUMNS = (
+    Location.id,
+    Location.tenant,
+    Location.code,
+    Location.name,
+    Location.street,
+    Location.postal_code,
+    Location.city,
+    Location.country,
+    Location.lat,
+    Location.lon,
+    Location.time_zone,
+    Location.phone,
+    Location.channel_list,
+    Location.booking_mode,
+)
+
+
+async def load_store(location_id: int) -> StoreRecord | None:
+    row = await Location.select().where(Location.id == location_id).first()
+    if row is None:
+        return None
+    channels = await LocationChannel.select().where(LocationChannel.location == location_id)
+    hours = await OpeningHours.select().where(OpeningHours.location == location_id)
+    return StoreRecord(
+        id=row["id"],
+        tenant_id=row["tenant"],
+        code=row["code"],
+        name=row["name"],
+        street=row["street"],
+        postal_code=row["postal_code"],
+        city=row["city"],
+        country=row["country"],
+        lat=row["lat"],
+        lon=row["lon"],
+        time_zone=ZoneInfo(row["time_zone"]),
+        phone=row["phone"],
+        email=row["email"],
+        booking_mode=BookingMode(row["booking_mode"]),
+        channels={
+            Channel(c["channel"]): ChannelRules(
+                duration=timedelta(minutes=c["duration_minutes"]),
+                capacity=c["capacity"],
+                buffer=timedelta(minutes=c["buffer_minutes"]),
+            )
+            for c in channels
+        },
+        weekly=tuple(
+            WeeklyOpening(weekday=h["weekday"], opens=h["opens"], closes=h["closes"])
+            for h in sorted(hours, key=lambda h: (h["weekday"], h["opens"]))
+        ),
+        lead_time=timedelta(minutes=row["lead_time_minutes"]),
+        horizon=timedelta(days=row["horizon_days"]),
+        slot_step=timedelta(minutes=row["slot_step_minutes"]),
+        service_radius_km=row["service_radius_km"],
+        service_postal_codes=tuple(json_list(row["service_postal_codes"])),
+        active=row["active"],
+    )
+
+
+async def search_locations(
+    tenant_id: int,
+    terms: Sequence[str],
+    channel: Channel | None,
+    near: tuple[float, float, float] | None,
+    limit: int,
+    require: str | None = None,
+) -> list[dict[str, Any]]:
+    """Active stores whose folded words start with every term, nearest first when `near`
+    (lat, lon, longitude weight) is given, else by name."""
+    query = Location.select(*LOCATION_COLUMNS).where(
+        Location.tenant == tenant_id, Location.active.eq(True)
+    )
+    for term in terms:
+        # Terms are folded to [a-z0-9 ] by server.domain.text, so they hold no LIKE wildcard.
+        query = query.where(Location.search_text.like(f"% {term}%"))
+    if channel is not None:
+        query = query.where(Location.channel_list.like(f"% {channel.value} %"))
+    if require == "at_home_service":
+        query = query.where(Location.channel_list.like("% at_home %"))
+    if near is not None:
+        lat, lon, weight = near
+        query = query.order_by(
+            QueryString(
+                "(lat - {}) * (lat - {}) + (lon - {}) * (lon - {}) * {}",
+                lat,
+                lat,
+                lon,
+                lon,
+                weight,
+            )
+        )
+    else:
+        query = query.order_by(Location.name)
+    return list(await query.limit(limit))
+
+
+async def locations_with_postal_prefix(tenant_id: int, prefix: str) -> list[dict[str, Any]]:
+    return list(
+        await Location.select(Location.lat, Location.lon, Location.postal_code).where(
+            Location.tenant == tenant_id,
+            Location.active.eq(True),
+            Location.postal_code.like(f"{prefix}%"),
+        )
+    )
+
+
+async def home_service_locations(tenant_id: int) -> list[dict[str, Any]]:
+    """Active stores offering at-home visits, with their service areas."""
+    return list(
+        await Location.select(
+            *LOCATION_COLUMNS, Location.service_radius_km, Location.service_postal_codes
+        ).where(
+            Location.tenant == tenant_id,
+            Location.active.eq(True),
+            Location.channel_list.like("% at_home %"),
+        )
+    )
+
+
+async def location_row(location_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await Location.select(*LOCATION_COLUMNS).where(Location.id == location_id).first()
+    )
+    return row
+
+
+# --- time a store is not free -----------------------------------------------------------
+
+
+async def closures_overlapping(location_id: int, window: Interval) -> list[Interval]:
+    rows = await Closure.select(Closure.starts_at, Closure.ends_at).where(
+        Closure.location == location_id,
+        Closure.starts_at < window.end,
+        Closure.ends_at > window.start,
+    )
+    return [Interval(r["starts_at"], r["ends_at"]) for r in rows]
+
+
+async def busy_overlapping(location_id: int, channel: Channel, window: Interval) -> list[Interval]:
+    """What active bookings of one channel occupy (appointment plus buffer) in `window`."""
+    rows = await Booking.select(Booking.start_at, Booking.busy_until).where(
+        Booking.location == location_id,
+        Booking.channel == channel.value,
+        Booking.status.is_in([s.value for s in ACTIVE_STATUSES]),
+        Booking.start_at < window.end,
+        Booking.busy_until > window.start,
+    )
+    return [Interval(r["start_at"], r["busy_until"]) for r in rows]
+
+
+# --- bookings ---------------------------------------------------------------------------
+
+
+async def reference_exists(reference: str) -> bool:
+    return bool(await Booking.exists().where(Booking.reference == reference))
+
+
+async def insert_booking(values: dict[str, Any], event: dict[str, Any]) -> int:
+    """Insert a booking and its first audit event; returns the booking id."""
+    rows = await Booking.insert(Booking(**values)).returning(Booking.id)
+    booking_id = int(rows[0]["id"])
+    await BookingEvent.insert(BookingEvent(booking=booking_id, **event))
+    return booking_id
+
+
+async def booking_by_reference(reference: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await Booking.select().where(Booking.reference == reference).first()
+    )
+    return row
+
+
+def json_list(value: Any) -> list[str]:
+    # Piccolo returns JSON columns as text on some engines and as lists on others.
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return [str(v) for v in value or []]

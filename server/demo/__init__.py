@@ -1,0 +1,1 @@
+"""The demo: a store network, a partner page on another origin."""

@@ -1,0 +1,169 @@
+"""The public API's boundary types (msgspec Structs), named for their use.
+
+Constraints declared here are enforced when a request is decoded, before any service runs,
+and they appear in the served OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct, field
+
+from server.domain.model import Channel
+
+PublicKey = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^pk_[A-Za-z0-9_]+$")]
+ShortText = Annotated[str, Meta(max_length=200)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Email = Annotated[str, Meta(min_length=3, max_length=254)]
+Phone = Annotated[str, Meta(max_length=40)]
+Notes = Annotated[str, Meta(max_length=1000)]
+Locale = Annotated[
+    str, Meta(min_length=2, max_length=8, pattern=r"^[A-Za-z]{2}([-_][A-Za-z]{2})?$")
+]
+
+
+class ErrorOut(Struct):
+    """Every error, from every endpoint, has this shape."""
+
+    error: str
+    detail: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+# --- widget configuration -------------------------------------------------------------
+
+
+class ChannelOut(Struct):
+    channel: Channel
+    label: str
+    duration_minutes: int
+
+
+class WidgetOut(Struct):
+    key: str
+    name: str
+    locale: str
+    locales: list[str]
+    theme: str
+    channels: list[ChannelOut]
+    texts: dict[str, str]
+
+
+# --- stores -----------------------------------------------------------------------------
+
+
+class AddressOut(Struct):
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+class LocationOut(Struct):
+    id: int
+    code: str
+    name: str
+    address: AddressOut
+    lat: float
+    lon: float
+    time_zone: str
+    phone: str
+    channels: list[Channel]
+    booking_mode: str
+    distance_km: float | None = None
+
+
+class SearchOrigin(Struct):
+    """The point results are measured from, and how it was found."""
+
+    lat: float
+    lon: float
+    label: str
+    source: Literal["point", "place", "postal_code"]
+
+
+class LocationsOut(Struct):
+    locations: list[LocationOut]
+    origin: SearchOrigin | None = None
+
+
+class HomeAddress(Struct, forbid_unknown_fields=True):
+    street: Annotated[str, Meta(min_length=1, max_length=200)]
+    postal_code: Annotated[str, Meta(min_length=2, max_length=20)]
+    city: Annotated[str, Meta(min_length=1, max_length=120)]
+    country: Annotated[str, Meta(max_length=2)] = ""
+
+
+class ServingLocationOut(Struct):
+    """The store that serves a home address for at-home appointments."""
+
+    location: LocationOut
+    distance_km: float | None
+    matched_by: Literal["postal_code", "radius"]
+
+
+# --- availability -----------------------------------------------------------------------
+
+
+class SlotOut(Struct):
+    start: datetime
+    end: datetime
+
+
+class DayOut(Struct):
+    date: date
+    slots: list[SlotOut]
+
+
+class SlotsOut(Struct):
+    location_id: int
+    channel: Channel
+    time_zone: str
+    from_date: date = field(name="from")
+    to_date: date = field(name="to")
+    days: list[DayOut] = field(default_factory=list)
+
+
+# --- bookings ---------------------------------------------------------------------------
+
+
+class CustomerIn(Struct, forbid_unknown_fields=True):
+    name: Name
+    email: Email
+    phone: Phone = ""
+
+
+class BookingIn(Struct, forbid_unknown_fields=True):
+    key: PublicKey
+    location_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
+    channel: Channel
+    start: datetime
+    customer: CustomerIn
+    address: HomeAddress | None = None
+    notes: Notes = ""
+    locale: Locale = "en"
+    source: Literal["widget", "api"] = "api"
+
+
+class CustomerOut(Struct):
+    name: str
+    email: str
+    phone: str
+
+
+class BookingOut(Struct):
+    reference: str
+    status: str
+    channel: Channel
+    start: datetime
+    end: datetime
+    time_zone: str
+    location: LocationOut
+    customer: CustomerOut
+    notes: str
+    locale: str
+    address: HomeAddress | None = None
+    #: A signed link token for the customer (view / manage); only in the creation response.
+    manage_token: str | None = None

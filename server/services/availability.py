@@ -1,0 +1,88 @@
+"""Free appointment times of one store and channel, for a range of its local dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from server.adapters import repository
+from server.adapters.repository import StoreRecord
+from server.domain.availability import free_slots, group_by_local_day
+from server.domain.model import Channel, ChannelRules, Interval, utc
+from server.schemas import DayOut, SlotOut, SlotsOut
+from server.services.errors import InvalidInput
+from server.services.store_cache import StoreCache
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 62
+
+
+async def slots_for(
+    *,
+    location_id: int,
+    channel: Channel,
+    from_date: date | None,
+    to_date: date | None,
+    now: datetime,
+    stores: StoreCache,
+) -> SlotsOut:
+    store = await stores.get(location_id)
+    rules = channel_rules(store, channel)
+    tz = store.time_zone
+    first = from_date or now.astimezone(tz).date()
+    last = to_date or first + timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise InvalidInput("`to` is before `from`.", fields={"to": "Must not be before `from`."})
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidInput(
+            f"Ask for at most {MAX_DAYS} days at a time.",
+            fields={"to": f"At most {MAX_DAYS} days after `from`."},
+        )
+    window = local_days_window(first, last, tz)
+    closures = await repository.closures_overlapping(store.id, window)
+    busy = await repository.busy_overlapping(store.id, channel, window)
+    slots = free_slots(store.schedule(closures), rules, busy, first, last, now)
+    by_day = group_by_local_day(slots, tz)
+    days = [
+        DayOut(
+            date=day,
+            slots=[
+                SlotOut(start=s.start.astimezone(tz), end=s.end.astimezone(tz))
+                for s in by_day.get(day, [])
+            ],
+        )
+        for day in _dates(first, last)
+    ]
+    return SlotsOut(
+        location_id=store.id,
+        channel=channel,
+        time_zone=tz.key,
+        from_date=first,
+        to_date=last,
+        days=days,
+    )
+
+
+def channel_rules(store: StoreRecord, channel: Channel) -> ChannelRules:
+    rules = store.channels.get(channel)
+    if rules is None:
+        offered = ", ".join(sorted(c.value for c in store.channels)) or "none"
+        raise InvalidInput(
+            f"This store does not offer {channel.value} appointments (it offers: {offered}).",
+            code="channel_not_offered",
+            fields={"channel": f"Not offered here; choose one of: {offered}."},
+        )
+    return rules
+
+
+def local_days_window(first: date, last: date, tz: ZoneInfo) -> Interval:
+    """UTC span that covers every booking or closure that can touch slots on local dates
+    first..last: from the day before (openings that cross midnight) to two days after
+    (appointments and buffers running past midnight)."""
+    start = datetime.combine(first - timedelta(days=1), time(0), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=2), time(0), tzinfo=tz)
+    return Interval(utc(start), utc(end))
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -1,0 +1,250 @@
+"""Making a booking, and reading one back through its signed link."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.engine.base import Engine
+
+from server.adapters import repository
+from server.adapters.locking import store_write_lock
+from server.adapters.repository import StoreRecord, TenantRecord
+from server.domain.availability import StartCheck, busy_interval, check_start
+from server.domain.model import BookingMode, BookingStatus, Channel
+from server.domain.reference import new_reference, normalize_reference
+from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
+from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
+from server.services.availability import channel_rules, local_days_window
+from server.services.contact import clean_contact, clean_notes
+from server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from server.services.home_visits import match_address
+from server.services.locations import location_out, tenant_or_404
+from server.services.places import PlaceLookup
+from server.services.store_cache import StoreCache
+
+#: Customer links stay valid this long after the appointment ends (DESIGN §4).
+CUSTOMER_LINK_GRACE = timedelta(days=30)
+BOOKING_LINK = "booking"
+
+_REFUSALS: dict[StartCheck, tuple[type[ServiceError], str, str]] = {
+    StartCheck.PAST: (InvalidInput, "start_in_past", "This time is in the past."),
+    StartCheck.TOO_SOON: (
+        InvalidInput,
+        "start_too_soon",
+        "This time is too soon; the store needs more notice.",
+    ),
+    StartCheck.TOO_FAR: (
+        InvalidInput,
+        "start_too_far",
+        "This time is too far ahead; the store does not take bookings that far out yet.",
+    ),
+    StartCheck.NOT_OFFERED: (
+        InvalidInput,
+        "not_a_slot",
+        "This time is not one of the store's appointment times.",
+    ),
+    StartCheck.FULL: (
+        Conflict,
+        "slot_taken",
+        "Sorry, this time was just taken. Please choose another one.",
+    ),
+}
+
+
+async def create_booking(
+    data: BookingIn,
+    *,
+    engine: Engine,  # type: ignore[type-arg]
+    now: datetime,
+    keys: Sequence[SigningKey],
+    stores: StoreCache,
+    gazetteer: PlaceLookup,
+) -> BookingOut:
+    """Book `data.start` if, at the moment of writing, it is still free.
+
+    Everything that does not depend on other bookings is checked first, outside the lock;
+    availability itself is decided again inside `store_write_lock`, from committed rows.
+    """
+    tenant = await tenant_or_404(data.key)
+    store = await stores.get(data.location_id, fresh=True)
+    if store.tenant_id != tenant.id:
+        raise NotFound(f"There is no store with id {data.location_id}.", code="unknown_location")
+    rules = channel_rules(store, data.channel)
+    at_home = data.channel is Channel.AT_HOME
+    customer = clean_contact(data.customer, store.country, phone_required=at_home)
+    if at_home:
+        await _require_served_address(data.address, store, tenant, gazetteer)
+    start = _aware(data.start)
+
+    async with store_write_lock(engine, store.id):
+        window = local_days_window(
+            start.astimezone(store.time_zone).date(),
+            start.astimezone(store.time_zone).date(),
+            store.time_zone,
+        )
+        closures = await repository.closures_overlapping(store.id, window)
+        busy = await repository.busy_overlapping(store.id, data.channel, window)
+        verdict = check_start(store.schedule(closures), rules, busy, start, now)
+        if verdict is not StartCheck.FREE:
+            error, code, detail = _REFUSALS[verdict]
+            raise error(detail, code=code, fields={"start": detail})
+        reference = await _unused_reference()
+        end = start + rules.duration
+        status = (
+            BookingStatus.CONFIRMED
+            if store.booking_mode is BookingMode.DIRECT
+            else BookingStatus.REQUESTED
+        )
+        await repository.insert_booking(
+            _booking_row(data, tenant.id, store, reference, start, end, status, customer, now)
+            | {"busy_until": busy_interval(start, rules).end},
+            {
+                "at": now,
+                "actor": "customer",
+                "action": "booked",
+                "via": data.source,
+                "new_status": status.value,
+                "new_start_at": start,
+            },
+        )
+
+    token = sign(
+        Claims(
+            purpose=BOOKING_LINK,
+            role="customer",
+            subject=reference,
+            expires_at=end + CUSTOMER_LINK_GRACE,
+        ),
+        keys,
+    )
+    return BookingOut(
+        reference=reference,
+        status=status.value,
+        channel=data.channel,
+        start=start.astimezone(store.time_zone),
+        end=end.astimezone(store.time_zone),
+        time_zone=store.time_zone.key,
+        location=location_out(await _location_row(store.id)),
+        customer=customer,
+        notes=clean_notes(data.notes),
+        locale=data.locale.lower()[:2],
+        address=data.address if at_home else None,
+        manage_token=token,
+    )
+
+
+async def booking_for_link(
+    reference: str, token: str, *, now: datetime, keys: Sequence[SigningKey]
+) -> BookingOut:
+    """The booking as it is now, for whoever holds a valid signed link to it."""
+    canonical = normalize_reference(reference)
+    try:
+        claims = verify(token, keys, purpose=BOOKING_LINK, roles={"customer", "dealer"}, now=now)
+    except TokenError as error:
+        raise Forbidden(
+            f"This link cannot be used: {error} Ask the store or use the newest email about "
+            "this appointment for a fresh link.",
+            code="invalid_link",
+        ) from error
+    if canonical is None or claims.subject != canonical:
+        raise Forbidden("This link belongs to another booking.", code="invalid_link")
+    row = await repository.booking_by_reference(canonical)
+    if row is None:
+        raise NotFound(f"There is no booking {canonical}.", code="unknown_booking")
+    location = await _location_row(row["location"])
+    tz = ZoneInfo(location["time_zone"])
+    address = None
+    if row["address_postal_code"]:
+        address = HomeAddress(
+            street=row["address_street"],
+            postal_code=row["address_postal_code"],
+            city=row["address_city"],
+        )
+    return BookingOut(
+        reference=row["reference"],
+        status=row["status"],
+        channel=Channel(row["channel"]),
+        start=row["start_at"].astimezone(tz),
+        end=row["end_at"].astimezone(tz),
+        time_zone=tz.key,
+        location=location_out(location),
+        customer=CustomerOut(
+            name=row["customer_name"], email=row["customer_email"], phone=row["customer_phone"]
+        ),
+        notes=row["notes"],
+        locale=row["locale"],
+        address=address,
+    )
+
+
+def _aware(start: datetime) -> datetime:
+    if start.tzinfo is None:
+        message = "Give the start with its UTC offset, e.g. 2027-03-28T10:00:00+02:00."
+        raise InvalidInput(message, fields={"start": message})
+    return start
+
+
+async def _require_served_address(
+    address: HomeAddress | None, store: StoreRecord, tenant: TenantRecord, gazetteer: PlaceLookup
+) -> None:
+    if address is None:
+        message = "A home visit needs the address to visit."
+        raise InvalidInput(message, fields={"address": message})
+    match = await match_address(tenant, address, gazetteer)
+    if match is None or match.location.id != store.id:
+        raise InvalidInput(
+            "This store does not make home visits at that address.",
+            code="not_served",
+            fields={"address": "Not in this store's service area."},
+        )
+
+
+async def _unused_reference() -> str:
+    # 25^6 ≈ 244 million references: a collision is rare, but a retry costs nothing.
+    while True:
+        reference = new_reference()
+        if not await repository.reference_exists(reference):
+            return reference
+
+
+async def _location_row(location_id: int) -> dict[str, Any]:
+    row = await repository.location_row(location_id)
+    assert row is not None
+    return row
+
+
+def _booking_row(
+    data: BookingIn,
+    tenant_id: int,
+    store: StoreRecord,
+    reference: str,
+    start: datetime,
+    end: datetime,
+    status: BookingStatus,
+    customer: CustomerOut,
+    now: datetime,
+) -> dict[str, Any]:
+    address = data.address if data.channel is Channel.AT_HOME else None
+    return {
+        "reference": reference,
+        "tenant": tenant_id,
+        "location": store.id,
+        "channel": data.channel.value,
+        "start_at": start.astimezone(now.tzinfo),
+        "end_at": end.astimezone(now.tzinfo),
+        "status": status.value,
+        "customer_name": customer.name,
+        "customer_email": customer.email,
+        "customer_phone": customer.phone,
+        "address_street": address.street if address else "",
+        "address_postal_code": address.postal_code if address else "",
+        "address_city": address.city if address else "",
+        "notes": clean_notes(data.notes),
+        "locale": data.locale.lower()[:2],
+        "source": data.source,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -1,0 +1,1 @@
+"""The HTTP edge: Litestar controllers, error mapping, middleware. No queries here."""

@@ -1,0 +1,1 @@
+"""Public API v1 (DESIGN §7)."""

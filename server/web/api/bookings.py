@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from server.schemas import BookingIn, BookingOut
+from server.services.bookings import booking_for_link, create_booking
+from server.web.context import Context
+
+
+class BookingController(Controller):
+    path = "/bookings"
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Book a free time (201, 409 taken, 422)")
+    async def create(self, ctx: Context, data: Annotated[BookingIn, Body()]) -> BookingOut:
+        return await create_booking(
+            data,
+            engine=ctx.engine,
+            now=ctx.clock.now(),
+            keys=ctx.settings.signing_keys,
+            stores=ctx.stores,
+            gazetteer=ctx.gazetteer,
+        )
+
+    @get("/{reference:str}", summary="A booking, for the holder of its signed link")
+    async def read(
+        self,
+        ctx: Context,
+        reference: Annotated[str, PathParameter(max_length=16)],
+        token: Annotated[str, QueryParameter(min_length=1, max_length=4096)],
+    ) -> BookingOut:
+        return await booking_for_link(
+            reference, token, now=ctx.clock.now(), keys=ctx.settings.signing_keys
+        )

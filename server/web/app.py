@@ -1,0 +1,81 @@
+"""The app factory: the one place that chooses real adapters (STYLE 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from litestar import Litestar, Router, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from piccolo.engine.base import Engine
+
+from server.adapters import repository
+from server.adapters.database import bind_tables, close_engine, engine_for, open_engine
+from server.adapters.gazetteer import Gazetteer
+from server.config import Settings, load_settings
+from server.services.clock import Clock, SystemClock
+from server.services.places import PlaceLookup
+from server.services.store_cache import StoreCache
+from server.web.api.bookings import BookingController
+from server.web.api.locations import LocationController
+from server.web.api.widget import get_widget
+from server.web.context import AppContext
+from server.web.cors import AllowedOrigins, cors_middleware
+from server.web.errors import EXCEPTION_HANDLERS
+
+log = logging.getLogger("bookwidget")
+
+
+@get("/healthz", summary="Liveness: answers without touching the database")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,  # type: ignore[type-arg]
+    clock: Clock | None = None,
+    gazetteer: PlaceLookup | None = None,
+) -> Litestar:
+    settings = settings or load_settings()
+    # An engine passed in belongs to the caller (tests, the demo), who opens and closes it.
+    owns_engine = engine is None
+    engine = engine or engine_for(settings)
+    bind_tables(engine)
+    places = gazetteer or Gazetteer()
+    context = AppContext(
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        stores=StoreCache(),
+        gazetteer=places,
+    )
+
+    async def provide_context() -> AppContext:
+        return context
+
+    async def start() -> None:
+        if owns_engine:
+            await open_engine(engine)
+        # Build the gazetteer's index off the event loop now rather than on the first search.
+        await asyncio.to_thread(places.lookup, "warm-up")
+
+    async def stop() -> None:
+        if owns_engine:
+            await close_engine(engine)
+
+    api = Router(
+        path="/api/v1",
+        route_handlers=[get_widget, LocationController, BookingController],
+        middleware=[cors_middleware(AllowedOrigins(repository.all_allowed_origins))],
+    )
+    return Litestar(
+        route_handlers=[api, healthz],
+        dependencies={"ctx": Provide(provide_context, use_cache=True)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Bookwidget API", version="1.0.0", path="/api/docs"),
+        on_startup=[start],
+        on_shutdown=[stop],
+    )

@@ -1,0 +1,26 @@
+"""The collaborators every request handler may need, wired once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.di import NamedDependency
+from piccolo.engine.base import Engine
+
+from server.config import Settings
+from server.services.clock import Clock
+from server.services.places import PlaceLookup
+from server.services.store_cache import StoreCache
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    settings: Settings
+    engine: Engine  # type: ignore[type-arg]
+    clock: Clock
+    stores: StoreCache
+    gazetteer: PlaceLookup
+
+
+#: How handlers ask for the context: `ctx: Context`.
+Context = NamedDependency[AppContext]
