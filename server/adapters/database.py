@@ -7,6 +7,8 @@ one process.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 from piccolo.engine.base import Engine
@@ -57,6 +59,10 @@ async def migrate(engine: Engine) -> None:  # type: ignore[type-arg]
     # at the engine we were given rather than whatever the environment says.
     piccolo_conf.DB = engine
     Migration._meta.db = engine
-    result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    # Piccolo narrates each migration on stdout (and miscounts them on a fresh database);
+    # keep its words for the error message only.
+    narration = io.StringIO()
+    with contextlib.redirect_stdout(narration):
+        result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
-        raise RuntimeError(f"migration failed: {result.message}")
+        raise RuntimeError(f"migration failed: {result.message}\n{narration.getvalue()}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import uvicorn
 
-from server.adapters.database import bind_tables, engine_for, migrate
+from server.adapters.database import bind_tables, close_engine, engine_for, migrate
 from server.config import Settings
 from server.demo.partner import partner_app
 from server.services.catalog_file import Catalog, read_catalog
@@ -79,7 +79,10 @@ async def run_demo(settings: Settings, *, host: str, port: int, partner_port: in
         "Press Ctrl+C to stop.\n",
         flush=True,
     )
-    await asyncio.gather(*(server.serve() for server in servers))
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        await close_engine(engine)
 
 
 class _QuietServer(uvicorn.Server):

@@ -1,0 +1,96 @@
+"""End-to-end fixtures: the real `bookwidget demo` (API on one origin, partner page on
+another) and Debian's Chromium driven by Playwright's async API.
+
+Run in their own pytest process (`pytest e2e`), apart from `tests/` (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.servers import ROOT, free_port
+
+CHROMIUM = os.environ.get("BOOKWIDGET_CHROMIUM", "/usr/bin/chromium")
+# Without these, Chromium reaches for Google's services, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class Demo:
+    api: str
+    partner: str
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir = tmp_path_factory.mktemp("demo")
+    api_port, partner_port = free_port(), free_port()
+    log = (data_dir / "demo.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "demo", "--port", str(api_port),
+         "--partner-port", str(partner_port)],
+        env={**os.environ, "BOOKWIDGET_DATA_DIR": str(data_dir)},
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    demo = Demo(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{partner_port}", data_dir)
+    try:
+        _wait_for(f"{demo.api}/healthz", process)
+        _wait_for(demo.partner, process)
+        yield demo
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context()
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bookwidget demo exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
