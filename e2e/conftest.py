@@ -46,8 +46,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     api_port, partner_port = free_port(), free_port()
     log = (data_dir / "demo.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server", "demo", "--port", str(api_port),
-         "--partner-port", str(partner_port)],
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "demo",
+            "--port",
+            str(api_port),
+            "--partner-port",
+            str(partner_port),
+        ],
         env={**os.environ, "BOOKWIDGET_DATA_DIR": str(data_dir)},
         cwd=ROOT,
         stdout=log,
@@ -66,7 +74,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (once per session)
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

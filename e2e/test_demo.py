@@ -22,18 +22,31 @@ def test_the_demo_api_answers_search_slots_and_booking(demo: Demo) -> None:
         store = stores["locations"][0]
         assert store["address"]["city"] == "Boston"
 
-        slots = api.get(f"/api/v1/locations/{store['id']}/slots",
-                        params={"channel": "in_store"}).json()
+        slots = api.get(
+            f"/api/v1/locations/{store['id']}/slots", params={"channel": "in_store"}
+        ).json()
         start = next(s["start"] for day in slots["days"] for s in day["slots"])
-        booked = api.post("/api/v1/bookings", json={
-            "key": "pk_demo", "location_id": store["id"], "channel": "in_store", "start": start,
-            "customer": {"name": "Pat Doe", "email": "pat@example.com", "phone": "+1 617 555 0142"},
-        })
+        booked = api.post(
+            "/api/v1/bookings",
+            json={
+                "key": "pk_demo",
+                "location_id": store["id"],
+                "channel": "in_store",
+                "start": start,
+                "customer": {
+                    "name": "Pat Doe",
+                    "email": "pat@example.com",
+                    "phone": "+1 617 555 0142",
+                },
+            },
+        )
         assert booked.status_code == 201, booked.text
         assert REFERENCE.match(booked.json()["reference"])
 
-        shown = api.get(f"/api/v1/bookings/{booked.json()['reference']}",
-                        params={"token": booked.json()["manage_token"]})
+        shown = api.get(
+            f"/api/v1/bookings/{booked.json()['reference']}",
+            params={"token": booked.json()["manage_token"]},
+        )
         assert shown.json()["start"] == start
 
 
@@ -50,6 +63,8 @@ async def test_a_customer_books_from_the_partner_page_on_another_origin(
     reference = await partner.book_as("Erika Mustermann", "erika@example.com", "+49 89 1234567")
     assert REFERENCE.match(reference)
 
-    with httpx.Client(base_url=demo.api) as api:
-        found = api.get("/api/v1/locations", params={"key": "pk_demo", "q": "München"}).json()
+    async with httpx.AsyncClient(base_url=demo.api) as api:
+        found = (
+            await api.get("/api/v1/locations", params={"key": "pk_demo", "q": "München"})
+        ).json()
         assert found["locations"][0]["name"] == "Nordlicht München"

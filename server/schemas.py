@@ -13,7 +13,10 @@ from msgspec import Meta, Struct, field
 
 from server.domain.model import Channel
 
-PublicKey = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^pk_[A-Za-z0-9_]+$")]
+#: A tenant's public embed key. Query and path parameters use the same shape, so text that
+#: cannot be a key (a NUL byte, which PostgreSQL refuses outright) never reaches a query.
+PUBLIC_KEY_PATTERN = r"^pk_[A-Za-z0-9_]+$"
+PublicKey = Annotated[str, Meta(min_length=1, max_length=64, pattern=PUBLIC_KEY_PATTERN)]
 ShortText = Annotated[str, Meta(max_length=200)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Email = Annotated[str, Meta(min_length=3, max_length=254)]

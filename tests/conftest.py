@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from piccolo.engine.base import Engine
 
 from server.adapters import repository
@@ -91,16 +92,22 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-async def client(db: Database, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in the test's own event loop (Litestar's AsyncTestClient runs it on a portal
-    thread with another loop, which an asyncpg pool cannot be shared with)."""
+async def app(db: Database, clock: FrozenClock) -> AsyncIterator[Litestar]:
+    """A fresh, started app on the test's database and clock."""
     app = create_app(db.settings, engine=db.engine, clock=clock)
     # The startup and shutdown hooks are called directly: `app.lifespan()` holds an anyio
     # task group, which cannot span a fixture's setup and teardown (different tasks).
     for hook in app.on_startup:
         await hook()
+    yield app
+    for hook in app.on_shutdown:
+        await hook()
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in the test's own event loop (Litestar's AsyncTestClient runs it on a portal
+    thread with another loop, which an asyncpg pool cannot be shared with)."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
-    for hook in app.on_shutdown:
-        await hook()

@@ -15,6 +15,9 @@ from server.services.store_cache import StoreCache
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 62
+#: Dates and starts outside these years are refused before any date arithmetic: a day
+#: before or after them, or a zone offset, would leave datetime's years 1..9999.
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 async def slots_for(
@@ -30,6 +33,12 @@ async def slots_for(
     rules = channel_rules(store, channel)
     tz = store.time_zone
     first = from_date or now.astimezone(tz).date()
+    # Days around the range (the one before, two after, zone offsets) are computed below;
+    # near datetime's years 1 and 9999 that overflows, and no store has slots there.
+    for name, day in (("from", first), ("to", to_date)):
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            message = f"Ask for dates between the years {MIN_YEAR} and {MAX_YEAR}."
+            raise InvalidInput(message, fields={name: message})
     last = to_date or first + timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise InvalidInput("`to` is before `from`.", fields={"to": "Must not be before `from`."})

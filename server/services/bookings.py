@@ -17,8 +17,8 @@ from server.domain.model import BookingMode, BookingStatus, Channel
 from server.domain.reference import new_reference, normalize_reference
 from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
-from server.services.availability import channel_rules, local_days_window
-from server.services.contact import clean_contact, clean_notes
+from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules, local_days_window
+from server.services.contact import check_address, clean_contact, clean_notes
 from server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from server.services.home_visits import match_address
 from server.services.locations import location_out, tenant_or_404
@@ -77,7 +77,7 @@ async def create_booking(
     customer = clean_contact(data.customer, store.country, phone_required=at_home)
     if at_home:
         await _require_served_address(data.address, store, tenant, gazetteer)
-    start = _aware(data.start)
+    start = _aware(data.start, now)
 
     async with store_write_lock(engine, store.id):
         window = local_days_window(
@@ -180,10 +180,17 @@ async def booking_for_link(
     )
 
 
-def _aware(start: datetime) -> datetime:
+def _aware(start: datetime, now: datetime) -> datetime:
     if start.tzinfo is None:
         message = "Give the start with its UTC offset, e.g. 2027-03-28T10:00:00+02:00."
         raise InvalidInput(message, fields={"start": message})
+    # Arithmetic around the start (UTC, its local day's window, its end) would overflow
+    # datetime's years 1..9999 near either end; such a start is past or far off anyway.
+    if not MIN_YEAR <= start.year <= MAX_YEAR:
+        error, code, detail = _REFUSALS[
+            StartCheck.PAST if start.year < now.year else StartCheck.TOO_FAR
+        ]
+        raise error(detail, code=code, fields={"start": detail})
     return start
 
 
@@ -193,6 +200,7 @@ async def _require_served_address(
     if address is None:
         message = "A home visit needs the address to visit."
         raise InvalidInput(message, fields={"address": message})
+    check_address(address)
     match = await match_address(tenant, address, gazetteer)
     if match is None or match.location.id != store.id:
         raise InvalidInput(

@@ -11,7 +11,7 @@ import unicodedata
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from server.schemas import CustomerIn, CustomerOut
+from server.schemas import CustomerIn, CustomerOut, HomeAddress
 from server.services.errors import InvalidInput
 
 
@@ -46,6 +46,20 @@ def clean_contact(customer: CustomerIn, country: str, phone_required: bool) -> C
     if problems:
         raise InvalidInput("Some contact details need attention.", fields=problems)
     return CustomerOut(name=name, email=email, phone=phone)
+
+
+def check_address(address: HomeAddress) -> None:
+    """InvalidInput naming each part of a home address that holds a line break or another
+    control character: the address goes into emails and calendar files like the name."""
+    parts = {"street": address.street, "postal_code": address.postal_code}
+    parts |= {"city": address.city, "country": address.country}
+    problems = {
+        f"address.{part}": "The address must not contain line breaks or control characters."
+        for part, text in parts.items()
+        if _has_control_characters(text)
+    }
+    if problems:
+        raise InvalidInput("The address needs attention.", fields=problems)
 
 
 def clean_notes(notes: str) -> str:

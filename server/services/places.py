@@ -8,6 +8,7 @@ stores' data is the only postal data we hold.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Protocol
 
@@ -15,6 +16,8 @@ from server.adapters import repository
 from server.adapters.gazetteer import Place
 from server.adapters.repository import TenantRecord
 from server.schemas import SearchOrigin
+
+_POSTAL_CODE = re.compile(r"[0-9A-Za-z -]+")
 
 #: Shortest prefix that still says something about where a postal code is (a German region).
 MIN_POSTAL_PREFIX = 2
@@ -38,6 +41,11 @@ async def place_of(query: str, tenant: TenantRecord, gazetteer: PlaceLookup) -> 
 
 
 async def postal_code_origin(postal_code: str, tenant_id: int) -> SearchOrigin | None:
+    # Postal codes are letters, digits, spaces and dashes. Anything else cannot start a
+    # store's code, and would be a LIKE wildcard (`%`, `_`: "9%" would match every store
+    # starting with 9, "%%" all of them) or a NUL byte, which PostgreSQL refuses.
+    if not _POSTAL_CODE.fullmatch(postal_code):
+        return None
     for length in range(len(postal_code), MIN_POSTAL_PREFIX - 1, -1):
         rows = await repository.locations_with_postal_prefix(tenant_id, postal_code[:length])
         if rows:

@@ -9,12 +9,18 @@ from litestar.status_codes import HTTP_201_CREATED
 from server.schemas import BookingIn, BookingOut
 from server.services.bookings import booking_for_link, create_booking
 from server.web.context import Context
+from server.web.json_body import require_json_body
 
 
 class BookingController(Controller):
     path = "/bookings"
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Book a free time (201, 409 taken, 422)")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Book a free time (201, 409 taken, 422)",
+        before_request=require_json_body,
+    )
     async def create(self, ctx: Context, data: Annotated[BookingIn, Body()]) -> BookingOut:
         return await create_booking(
             data,

@@ -7,13 +7,19 @@ from litestar import Controller, get
 from litestar.params import PathParameter, QueryParameter
 
 from server.domain.model import Channel
-from server.schemas import HomeAddress, LocationsOut, ServingLocationOut, SlotsOut
+from server.schemas import (
+    PUBLIC_KEY_PATTERN,
+    HomeAddress,
+    LocationsOut,
+    ServingLocationOut,
+    SlotsOut,
+)
 from server.services.availability import slots_for
 from server.services.home_visits import serving_location
 from server.services.locations import search_locations
 from server.web.context import Context
 
-Key = Annotated[str, QueryParameter(min_length=1, max_length=64)]
+Key = Annotated[str, QueryParameter(min_length=1, max_length=64, pattern=PUBLIC_KEY_PATTERN)]
 
 
 class LocationController(Controller):

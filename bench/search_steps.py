@@ -1,0 +1,127 @@
+"""Where a search's time goes: each step of `GET /api/v1/locations`, timed in-process.
+
+    .venv/bin/python -m bench.search_steps [--database sqlite|postgres] [--stores 10000]
+
+`bench.search` measures whole requests; this loads the same generated stores and calls the
+server's own service and repository functions one at a time, with no HTTP in between, so
+that each database round trip a search makes can be weighed on its own. `build SQL only`
+is Piccolo turning the search query into text, without running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import cli, machine_line, percentile, print_table, throwaway_database
+from bench.generate_stores import KEY, generate, write_catalog
+
+CALLS = 100
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--stores", type=int, default=10_000)
+    args = parser.parse_args()
+    rows = generate(args.stores, seed=1)
+    print(f"search steps — {args.database}, {args.stores:,} stores, {machine_line()}")
+    with (
+        tempfile.TemporaryDirectory(prefix="bookwidget-bench-catalog-") as folder,
+        throwaway_database(args.database) as database,
+    ):
+        cli(["load", str(write_catalog(Path(folder), rows))], database)
+        german = next(row for row in rows if row["country"] == "DE")
+        # A code no store has, sharing three digits with one: the lookup shortens it step by
+        # step until some store's code starts the same way.
+        postal_code = german["postal_code"][:3] + "99"
+        asyncio.run(_time_steps(database.env, postal_code))
+
+
+async def _time_steps(env: Any, postal_code: str) -> None:
+    # The server's modules are imported here, not at the top: the benchmarks otherwise
+    # only talk to the server over HTTP.
+    from server.adapters import repository
+    from server.adapters.database import bind_tables, close_engine, engine_for, open_engine
+    from server.adapters.gazetteer import Gazetteer
+    from server.adapters.tables import Location
+    from server.config import load_settings
+    from server.services.locations import search_locations
+    from server.services.places import place_of
+
+    engine = engine_for(load_settings(env))
+    bind_tables(engine)
+    await open_engine(engine)
+    gazetteer = Gazetteer()
+    await asyncio.to_thread(gazetteer.lookup, "warm-up")
+    try:
+        tenant = await repository.tenant_by_key(KEY)
+        assert tenant is not None
+        berlin = (52.52, 13.40, 0.61)
+
+        async def build_only() -> None:
+            query = Location.select(*repository.LOCATION_COLUMNS).where(
+                Location.tenant == tenant.id, Location.search_text.like("% berlin%")
+            )
+            str(query.limit(20))
+
+        async def place_berlin() -> None:
+            gazetteer.lookup("Berlin", tenant.countries)
+
+        async def service(q: str = "", lat: float | None = None) -> None:
+            await search_locations(
+                key=KEY,
+                query=q,
+                lat=lat,
+                lon=None if lat is None else 13.4,
+                channel=None,
+                limit=20,
+                gazetteer=gazetteer,
+            )
+
+        steps: dict[str, Callable[[], Awaitable[object]]] = {
+            "tenant_by_key (tenant row + its countries)": lambda: repository.tenant_by_key(KEY),
+            "gazetteer: place of 'Berlin'": place_berlin,
+            f"place_of {postal_code!r} (postal prefixes)": lambda: place_of(
+                postal_code, tenant, gazetteer
+            ),
+            "locations_with_postal_prefix (one probe)": lambda: (
+                repository.locations_with_postal_prefix(tenant.id, postal_code[:3])
+            ),
+            "search_locations 'berlin', nearest first": lambda: repository.search_locations(
+                tenant.id, ["berlin"], None, berlin, 20
+            ),
+            "search_locations 'nordbench', by name": lambda: repository.search_locations(
+                tenant.id, ["nordbench"], None, None, 20
+            ),
+            "search_locations no words, nearest first": lambda: repository.search_locations(
+                tenant.id, [], None, berlin, 20
+            ),
+            "build SQL only (Piccolo, no query run)": build_only,
+            "whole service: q='Berlin'": lambda: service("Berlin"),
+            f"whole service: q={postal_code!r}": lambda: service(postal_code),
+            "whole service: lat/lon": lambda: service(lat=52.5),
+        }
+        table = []
+        for name, step in steps.items():
+            ordered = sorted([await _seconds(step) for _ in range(CALLS)])
+            table.append([name, 1000 * percentile(ordered, 50), 1000 * percentile(ordered, 99)])
+    finally:
+        await close_engine(engine)
+    print(f"\neach step called {CALLS} times in a row, in-process (no HTTP)")
+    print_table(("step", "p50 ms", "p99 ms"), table)
+
+
+async def _seconds(step: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await step()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
