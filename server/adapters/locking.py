@@ -17,6 +17,7 @@ as a unique or exclusion constraint; the lock is held for one short transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,8 @@ from piccolo.engine.sqlite import TransactionType
 from server.adapters.database import is_postgres
 from server.adapters.tables import Location
 
+_sqlite_writers = asyncio.Lock()
+
 
 @asynccontextmanager
 async def store_write_lock(engine: Engine, location_id: int) -> AsyncIterator[None]:  # type: ignore[type-arg]
@@ -34,5 +37,8 @@ async def store_write_lock(engine: Engine, location_id: int) -> AsyncIterator[No
             await Location.select(Location.id).where(Location.id == location_id).lock_rows()
             yield
     else:
-        async with engine.transaction(transaction_type=TransactionType.immediate):
+        # Writers of this process queue here in order instead of sleeping in SQLite's busy
+        # handler, whose growing back-off gave a p99 near a second under 8 concurrent
+        # bookings (docs/performance.md). Other processes still meet the file lock.
+        async with _sqlite_writers, engine.transaction(transaction_type=TransactionType.immediate):
             yield

@@ -47,6 +47,10 @@ async def slots_for(
             f"Ask for at most {MAX_DAYS} days at a time.",
             fields={"to": f"At most {MAX_DAYS} days after `from`."},
         )
+    cache_key = (store.id, channel, first, last, int(now.timestamp()))
+    cached = stores.answer(cache_key)
+    if isinstance(cached, SlotsOut):
+        return cached
     window = local_days_window(first, last, tz)
     closures = await repository.closures_overlapping(store.id, window)
     busy = await repository.busy_overlapping(store.id, channel, window)
@@ -62,7 +66,7 @@ async def slots_for(
         )
         for day in _dates(first, last)
     ]
-    return SlotsOut(
+    answer = SlotsOut(
         location_id=store.id,
         channel=channel,
         time_zone=tz.key,
@@ -70,6 +74,8 @@ async def slots_for(
         to_date=last,
         days=days,
     )
+    stores.remember(cache_key, answer)
+    return answer
 
 
 def channel_rules(store: StoreRecord, channel: Channel) -> ChannelRules:

@@ -111,6 +111,8 @@ async def create_booking(
             },
         )
 
+    # This process's cached slots of the store are stale now; other processes' expire in 1 s.
+    stores.forget_answers(store.id)
     token = sign(
         Claims(
             purpose=BOOKING_LINK,
