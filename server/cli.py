@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+import asyncpg
 from piccolo.engine.base import Engine
 
 from server.adapters.database import bind_tables, close_engine, engine_for, migrate, open_engine
@@ -31,7 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"bookwidget: configuration error: {error}", file=sys.stderr)
         return 2
-    command: int = args.run(args, settings)
+    try:
+        command: int = args.run(args, settings)
+    except (OSError, sqlite3.Error, asyncpg.PostgresError) as error:
+        # The database is missing, unreachable or not migrated: say so, without a traceback.
+        print(
+            f"bookwidget: {type(error).__name__}: {error}\n"
+            f"  database: {_database_label(settings)}; is it reachable, and has "
+            "`bookwidget migrate` been run?",
+            file=sys.stderr,
+        )
+        return 1
     return command
 
 

@@ -206,3 +206,15 @@ async def postgres_stores(dsn: str) -> list[tuple[int, str]]:
     finally:
         await connection.close()
     return [(int(row["id"]), str(row["code"])) for row in rows]
+
+
+def test_loading_before_migrating_says_what_to_do_instead_of_a_traceback(tmp_path: Path) -> None:
+    env = {
+        "BOOKWIDGET_DATA_DIR": str(tmp_path),
+        "BOOKWIDGET_SECRET_KEYS": TEST_KEYS,
+        "DATABASE_URL": "",
+    }
+    result = run(["load", str(ROOT / "server" / "demo" / "demo.toml")], env)
+    assert result.returncode == 1
+    assert "bookwidget migrate" in result.stderr
+    assert "Traceback" not in result.stderr
