@@ -23,9 +23,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `bookwidget ARGS` and fail the test with its output if it fails."""
-    result = subprocess.run(
+def run_cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `bookwidget ARGS` and return what happened, success or not."""
+    return subprocess.run(
         [sys.executable, "-m", "server", *args],
         env={**os.environ, **env},
         cwd=ROOT,
@@ -34,6 +34,11 @@ def cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[
         timeout=120,
         check=False,
     )
+
+
+def cli(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `bookwidget ARGS` and fail the test with its output if it fails."""
+    result = run_cli(args, env)
     assert result.returncode == 0, (
         f"bookwidget {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     )

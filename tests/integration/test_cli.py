@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 
 from tests.conftest import TEST_KEYS
 from tests.databases import fresh_postgres_database, postgres_admin_dsn, skip_reason
-from tests.servers import ROOT, cli
+from tests.servers import ROOT, cli, run_cli
 
 DEMO = ROOT / "server" / "demo" / "demo.toml"
 DEMO_STORES = 25
@@ -49,17 +46,7 @@ bad-phone,Bad Phone,Hauptstr. 5,10115,Berlin,52.53,13.38,,12345,phone@bad.exampl
 """
 
 
-def run(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `bookwidget ARGS` and return what happened, success or not."""
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+run = run_cli
 
 
 @pytest.fixture
