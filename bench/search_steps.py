@@ -4,8 +4,9 @@
 
 `bench.search` measures whole requests; this loads the same generated stores and calls the
 server's own service and repository functions one at a time, with no HTTP in between, so
-that each database round trip a search makes can be weighed on its own. `build SQL only`
-is Piccolo turning the search query into text, without running it.
+that each step can be weighed on its own: the one database round trip a search makes (the
+tenant's row), the in-memory index (`server.domain.store_index`), and the index's build,
+which each process pays once per catalog change.
 """
 
 from __future__ import annotations
@@ -49,29 +50,31 @@ async def _time_steps(env: Any, postal_code: str) -> None:
     from server.adapters import repository
     from server.adapters.database import bind_tables, close_engine, engine_for, open_engine
     from server.adapters.gazetteer import Gazetteer
-    from server.adapters.tables import Location
     from server.config import load_settings
+    from server.domain.geo import Point
+    from server.domain.store_index import StoreIndex
     from server.services.locations import search_locations
     from server.services.places import place_of
+    from server.services.store_directory import StoreDirectory, indexed_store
 
     engine = engine_for(load_settings(env))
     bind_tables(engine)
     await open_engine(engine)
     gazetteer = Gazetteer()
     await asyncio.to_thread(gazetteer.lookup, "warm-up")
+    directory = StoreDirectory()
     try:
         tenant = await repository.tenant_by_key(KEY)
         assert tenant is not None
-        berlin = (52.52, 13.40, 0.61)
+        index = await directory.index(tenant)
+        berlin = Point(52.52, 13.40)
 
-        async def build_only() -> None:
-            query = Location.select(*repository.LOCATION_COLUMNS).where(
-                Location.tenant == tenant.id, Location.search_text.like("% berlin%")
-            )
-            str(query.limit(20))
+        async def build_index() -> None:
+            rows = await repository.indexable_locations(tenant.id)
+            StoreIndex(indexed_store(row) for row in rows)
 
-        async def place_berlin() -> None:
-            gazetteer.lookup("Berlin", tenant.countries)
+        async def run(step: Callable[[], object]) -> None:
+            step()
 
         async def service(q: str = "", lat: float | None = None) -> None:
             await search_locations(
@@ -82,27 +85,24 @@ async def _time_steps(env: Any, postal_code: str) -> None:
                 channel=None,
                 limit=20,
                 gazetteer=gazetteer,
+                directory=directory,
             )
 
         steps: dict[str, Callable[[], Awaitable[object]]] = {
-            "tenant_by_key (tenant row + its countries)": lambda: repository.tenant_by_key(KEY),
-            "gazetteer: place of 'Berlin'": place_berlin,
-            f"place_of {postal_code!r} (postal prefixes)": lambda: place_of(
-                postal_code, tenant, gazetteer
+            "tenant_by_key (one row by its key)": lambda: repository.tenant_by_key(KEY),
+            "build the index (once per catalog change)": build_index,
+            "gazetteer: place of 'Berlin'": lambda: run(
+                lambda: gazetteer.lookup("Berlin", index.countries)
             ),
-            "locations_with_postal_prefix (one probe)": lambda: (
-                repository.locations_with_postal_prefix(tenant.id, postal_code[:3])
+            f"place_of {postal_code!r} (postal prefixes)": lambda: run(
+                lambda: place_of(postal_code, index, gazetteer)
             ),
-            "search_locations 'berlin', nearest first": lambda: repository.search_locations(
-                tenant.id, ["berlin"], None, berlin, 20
+            "index: 'berlin', nearest first": lambda: run(
+                lambda: index.search(["berlin"], near=berlin)
             ),
-            "search_locations 'nordbench', by name": lambda: repository.search_locations(
-                tenant.id, ["nordbench"], None, None, 20
-            ),
-            "search_locations no words, nearest first": lambda: repository.search_locations(
-                tenant.id, [], None, berlin, 20
-            ),
-            "build SQL only (Piccolo, no query run)": build_only,
+            "index: 'nordbench', by name": lambda: run(lambda: index.search(["nordbench"])),
+            "index: 'n' (a first keystroke), by name": lambda: run(lambda: index.search(["n"])),
+            "index: no words, nearest first": lambda: run(lambda: index.search(near=berlin)),
             "whole service: q='Berlin'": lambda: service("Berlin"),
             f"whole service: q={postal_code!r}": lambda: service(postal_code),
             "whole service: lat/lon": lambda: service(lat=52.5),

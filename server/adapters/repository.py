@@ -13,8 +13,6 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.querystring import QueryString
-
 from server.adapters.tables import (
     Booking,
     BookingEvent,
@@ -43,7 +41,8 @@ class TenantRecord:
     allowed_origins: tuple[str, ...]
     default_locale: str
     default_theme: str
-    countries: tuple[str, ...]
+    #: Raised with every change to the tenant's stores (see `raise_catalog_version`).
+    catalog_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +85,21 @@ class StoreRecord:
 
 
 async def tenant_by_key(public_key: str) -> TenantRecord | None:
-    row = await Tenant.select().where(Tenant.public_key == public_key).first()
+    row = (
+        await Tenant.select(
+            Tenant.id,
+            Tenant.public_key,
+            Tenant.name,
+            Tenant.allowed_origins,
+            Tenant.default_locale,
+            Tenant.default_theme,
+            Tenant.catalog_version,
+        )
+        .where(Tenant.public_key == public_key)
+        .first()
+    )
     if row is None:
         return None
-    countries = (
-        await Location.select(Location.country)
-        .where(Location.tenant == row["id"], Location.active.eq(True))
-        .distinct()
-    )
     return TenantRecord(
         id=row["id"],
         public_key=row["public_key"],
@@ -101,7 +107,15 @@ async def tenant_by_key(public_key: str) -> TenantRecord | None:
         allowed_origins=tuple(json_list(row["allowed_origins"])),
         default_locale=row["default_locale"],
         default_theme=row["default_theme"],
-        countries=tuple(sorted({c["country"] for c in countries if c["country"]})),
+        catalog_version=row["catalog_version"],
+    )
+
+
+async def raise_catalog_version(tenant_id: int) -> None:
+    """Tell every server process that the tenant's stores changed; call it in the writing
+    transaction, so no process sees the new version before the new rows."""
+    await Tenant.update({Tenant.catalog_version: Tenant.catalog_version + 1}).where(
+        Tenant.id == tenant_id
     )
 
 
@@ -187,63 +201,15 @@ async def load_store(location_id: int) -> StoreRecord | None:
     )
 
 
-async def search_locations(
-    tenant_id: int,
-    terms: Sequence[str],
-    channel: Channel | None,
-    near: tuple[float, float, float] | None,
-    limit: int,
-    require: str | None = None,
-) -> list[dict[str, Any]]:
-    """Active stores whose folded words start with every term, nearest first when `near`
-    (lat, lon, longitude weight) is given, else by name."""
-    query = Location.select(*LOCATION_COLUMNS).where(
-        Location.tenant == tenant_id, Location.active.eq(True)
-    )
-    for term in terms:
-        # Terms are folded to [a-z0-9 ] by server.domain.text, so they hold no LIKE wildcard.
-        query = query.where(Location.search_text.like(f"% {term}%"))
-    if channel is not None:
-        query = query.where(Location.channel_list.like(f"% {channel.value} %"))
-    if require == "at_home_service":
-        query = query.where(Location.channel_list.like("% at_home %"))
-    if near is not None:
-        lat, lon, weight = near
-        query = query.order_by(
-            QueryString(
-                "(lat - {}) * (lat - {}) + (lon - {}) * (lon - {}) * {}",
-                lat,
-                lat,
-                lon,
-                lon,
-                weight,
-            )
-        )
-    else:
-        query = query.order_by(Location.name)
-    return list(await query.limit(limit))
-
-
-async def locations_with_postal_prefix(tenant_id: int, prefix: str) -> list[dict[str, Any]]:
-    return list(
-        await Location.select(Location.lat, Location.lon, Location.postal_code).where(
-            Location.tenant == tenant_id,
-            Location.active.eq(True),
-            Location.postal_code.like(f"{prefix}%"),
-        )
-    )
-
-
-async def home_service_locations(tenant_id: int) -> list[dict[str, Any]]:
-    """Active stores offering at-home visits, with their service areas."""
+async def indexable_locations(tenant_id: int) -> list[dict[str, Any]]:
+    """Every active store of a tenant, with what its search index and its answers need."""
     return list(
         await Location.select(
-            *LOCATION_COLUMNS, Location.service_radius_km, Location.service_postal_codes
-        ).where(
-            Location.tenant == tenant_id,
-            Location.active.eq(True),
-            Location.channel_list.like("% at_home %"),
-        )
+            *LOCATION_COLUMNS,
+            Location.search_text,
+            Location.service_radius_km,
+            Location.service_postal_codes,
+        ).where(Location.tenant == tenant_id, Location.active.eq(True))
     )
 
 

@@ -33,6 +33,11 @@ class Tenant(Table):
     default_theme = Varchar(length=32, default="default")
     headquarters_email = Varchar(length=254, default="")
     landing_url = Text(null=True, default=None)
+    # Raised in the same transaction as every change to the tenant's stores: each server
+    # process compares it with the version of its in-memory store index and rebuilds a stale
+    # one (server.services.store_directory). A counter, not `updated_at`, because two imports
+    # within one clock tick must still differ.
+    catalog_version = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

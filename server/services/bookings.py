@@ -11,10 +11,11 @@ from piccolo.engine.base import Engine
 
 from server.adapters import repository
 from server.adapters.locking import store_write_lock
-from server.adapters.repository import StoreRecord, TenantRecord
+from server.adapters.repository import StoreRecord
 from server.domain.availability import StartCheck, busy_interval, check_start
 from server.domain.model import BookingMode, BookingStatus, Channel
 from server.domain.reference import new_reference, normalize_reference
+from server.domain.store_index import StoreIndex
 from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
 from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules, local_days_window
@@ -24,6 +25,7 @@ from server.services.home_visits import match_address
 from server.services.locations import location_out, tenant_or_404
 from server.services.places import PlaceLookup
 from server.services.store_cache import StoreCache
+from server.services.store_directory import StoreDirectory, StoreRow
 
 #: Customer links stay valid this long after the appointment ends (DESIGN §4).
 CUSTOMER_LINK_GRACE = timedelta(days=30)
@@ -61,6 +63,7 @@ async def create_booking(
     now: datetime,
     keys: Sequence[SigningKey],
     stores: StoreCache,
+    directory: StoreDirectory,
     gazetteer: PlaceLookup,
 ) -> BookingOut:
     """Book `data.start` if, at the moment of writing, it is still free.
@@ -76,7 +79,8 @@ async def create_booking(
     at_home = data.channel is Channel.AT_HOME
     customer = clean_contact(data.customer, store.country, phone_required=at_home)
     if at_home:
-        await _require_served_address(data.address, store, tenant, gazetteer)
+        served_by = await directory.index(tenant)
+        _require_served_address(data.address, store, served_by, gazetteer)
     start = _aware(data.start, now)
 
     async with store_write_lock(engine, store.id):
@@ -196,14 +200,17 @@ def _aware(start: datetime, now: datetime) -> datetime:
     return start
 
 
-async def _require_served_address(
-    address: HomeAddress | None, store: StoreRecord, tenant: TenantRecord, gazetteer: PlaceLookup
+def _require_served_address(
+    address: HomeAddress | None,
+    store: StoreRecord,
+    stores: StoreIndex[StoreRow],
+    gazetteer: PlaceLookup,
 ) -> None:
     if address is None:
         message = "A home visit needs the address to visit."
         raise InvalidInput(message, fields={"address": message})
     check_address(address)
-    match = await match_address(tenant, address, gazetteer)
+    match = match_address(stores, address, gazetteer)
     if match is None or match.location.id != store.id:
         raise InvalidInput(
             "This store does not make home visits at that address.",

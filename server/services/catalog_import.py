@@ -18,6 +18,7 @@ from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.table import Table
 
+from server.adapters import repository
 from server.adapters.tables import (
     Closure,
     Location,
@@ -71,6 +72,7 @@ async def import_catalog(
                 ids[spec.code] = rows[0]["id"]
                 created += 1
         await _replace_children(catalog.stores, ids)
+        await repository.raise_catalog_version(tenant_id)
     return ImportReport(
         tenant_key=catalog.tenant.key,
         tenant_created=tenant_created,

@@ -11,19 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from server.adapters import repository
-from server.adapters.repository import TenantRecord
 from server.domain.geo import Point, haversine_km
+from server.domain.model import Channel
+from server.domain.store_index import StoreIndex, compact_postal_code
 from server.schemas import HomeAddress, SearchOrigin, ServingLocationOut
 from server.services.errors import NotFound
 from server.services.locations import location_out, tenant_or_404
 from server.services.places import PlaceLookup, place_of, postal_code_origin
+from server.services.store_directory import StoreDirectory, StoreRow
 
 
 async def serving_location(
-    *, key: str, address: HomeAddress, gazetteer: PlaceLookup
+    *, key: str, address: HomeAddress, gazetteer: PlaceLookup, directory: StoreDirectory
 ) -> ServingLocationOut:
     tenant = await tenant_or_404(key)
-    match = await match_address(tenant, address, gazetteer)
+    match = match_address(await directory.index(tenant), address, gazetteer)
     if match is None:
         raise NotFound(
             f"No store offers home visits at {address.postal_code} {address.city} yet. "
@@ -33,11 +35,11 @@ async def serving_location(
     return match
 
 
-async def match_address(
-    tenant: TenantRecord, address: HomeAddress, gazetteer: PlaceLookup
+def match_address(
+    index: StoreIndex[StoreRow], address: HomeAddress, gazetteer: PlaceLookup
 ) -> ServingLocationOut | None:
-    stores = await repository.home_service_locations(tenant.id)
-    postal = normalize_postal_code(address.postal_code)
+    stores = [s.payload for s in index.stores if Channel.AT_HOME.value in s.channels]
+    postal = compact_postal_code(address.postal_code)
 
     by_area = [(len(p), s) for s in stores for p in _prefixes(s) if postal.startswith(p)]
     if by_area:
@@ -46,7 +48,7 @@ async def match_address(
             location=location_out(store), distance_km=None, matched_by="postal_code"
         )
 
-    point = await _place_address(tenant, address, gazetteer)
+    point = _place_address(index, address, gazetteer)
     if point is None:
         return None
     origin = SearchOrigin(lat=point.lat, lon=point.lon, label=address.city, source="place")
@@ -67,19 +69,15 @@ async def match_address(
     )
 
 
-def normalize_postal_code(text: str) -> str:
-    return "".join(text.split()).upper()
-
-
 def _prefixes(store: dict[str, Any]) -> list[str]:
     codes = repository.json_list(store["service_postal_codes"])
-    return [normalize_postal_code(code) for code in codes if code.strip()]
+    return [compact_postal_code(code) for code in codes if code.strip()]
 
 
-async def _place_address(
-    tenant: TenantRecord, address: HomeAddress, gazetteer: PlaceLookup
+def _place_address(
+    index: StoreIndex[StoreRow], address: HomeAddress, gazetteer: PlaceLookup
 ) -> Point | None:
-    origin = await place_of(address.city, tenant, gazetteer)
+    origin = place_of(address.city, index, gazetteer)
     if origin is None:
-        origin = await postal_code_origin(normalize_postal_code(address.postal_code), tenant.id)
+        origin = postal_code_origin(address.postal_code, index)
     return None if origin is None else Point(origin.lat, origin.lon)

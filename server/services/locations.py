@@ -6,12 +6,13 @@ from typing import Any
 
 from server.adapters import repository
 from server.adapters.repository import TenantRecord
-from server.domain.geo import Point, equirectangular_factors, haversine_km
+from server.domain.geo import Point, haversine_km
 from server.domain.model import Channel
 from server.domain.text import search_terms
 from server.schemas import AddressOut, LocationOut, LocationsOut, SearchOrigin
 from server.services.errors import InvalidInput, NotFound
 from server.services.places import PlaceLookup, place_of
+from server.services.store_directory import StoreDirectory
 
 MAX_RESULTS = 50
 
@@ -32,23 +33,26 @@ async def search_locations(
     channel: Channel | None,
     limit: int,
     gazetteer: PlaceLookup,
+    directory: StoreDirectory,
 ) -> LocationsOut:
     """Stores matching every word of `query` (name, city, postal code; prefix, case- and
     accent-insensitive). With a position, or a query that names a place, results come nearest
     first with `distance_km`; a place no store is named after yields the stores nearest to it."""
     tenant = await tenant_or_404(key)
     origin = _point_origin(lat, lon)
+    stores = await directory.index(tenant)
     terms = search_terms(query)
     if origin is None and terms:
-        origin = await place_of(query, tenant, gazetteer)
-    near = _ranking(origin)
+        origin = place_of(query, stores, gazetteer)
+    near = None if origin is None else Point(origin.lat, origin.lon)
     limit = max(1, min(limit, MAX_RESULTS))
-    rows = await repository.search_locations(tenant.id, terms, channel, near, limit)
-    if not rows and terms and origin is not None:
-        rows = await repository.search_locations(tenant.id, [], channel, near, limit)
-    locations = [location_out(row, origin) for row in rows]
+    wanted = None if channel is None else channel.value
+    found = stores.search(terms, channel=wanted, near=near, limit=limit)
+    if not found and terms and near is not None:
+        found = stores.search((), channel=wanted, near=near, limit=limit)
+    locations = [location_out(store.payload, origin) for store in found]
     if origin is not None:
-        # The SQL ranking is planar; the exact distance decides the final order.
+        # The index ranks on a flat map; the exact distance decides the final order.
         locations.sort(key=lambda loc: loc.distance_km or 0.0)
     return LocationsOut(locations=locations, origin=origin)
 
@@ -92,10 +96,3 @@ def _point_origin(lat: float | None, lon: float | None) -> SearchOrigin | None:
     except ValueError as error:
         raise InvalidInput(str(error), fields={"lat": str(error)}) from error
     return SearchOrigin(lat=point.lat, lon=point.lon, label="", source="point")
-
-
-def _ranking(origin: SearchOrigin | None) -> tuple[float, float, float] | None:
-    if origin is None:
-        return None
-    _, lon_weight = equirectangular_factors(Point(origin.lat, origin.lon))
-    return (origin.lat, origin.lon, lon_weight)

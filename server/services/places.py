@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Protocol
+from typing import Any, Protocol
 
-from server.adapters import repository
 from server.adapters.gazetteer import Place
-from server.adapters.repository import TenantRecord
+from server.domain.store_index import StoreIndex
 from server.schemas import SearchOrigin
 
 _POSTAL_CODE = re.compile(r"[0-9A-Za-z -]+")
-
-#: Shortest prefix that still says something about where a postal code is (a German region).
-MIN_POSTAL_PREFIX = 2
 
 
 class PlaceLookup(Protocol):
@@ -29,27 +25,25 @@ class PlaceLookup(Protocol):
     def lookup(self, query: str, countries: Collection[str] = ()) -> Place | None: ...
 
 
-async def place_of(query: str, tenant: TenantRecord, gazetteer: PlaceLookup) -> SearchOrigin | None:
-    """Where `query` is, when it reads as a postal code or as a city name; else None."""
+def place_of(query: str, stores: StoreIndex[Any], gazetteer: PlaceLookup) -> SearchOrigin | None:
+    """Where `query` is, when it reads as a postal code or as a city name; else None.
+
+    City names are looked up preferring the countries the tenant has stores in."""
     compact = query.strip().replace(" ", "")
     if compact and compact.isdigit():
-        return await postal_code_origin(compact, tenant.id)
-    place = gazetteer.lookup(query, tenant.countries)
+        return postal_code_origin(compact, stores)
+    place = gazetteer.lookup(query, stores.countries)
     if place is None:
         return None
     return SearchOrigin(lat=place.point.lat, lon=place.point.lon, label=place.name, source="place")
 
 
-async def postal_code_origin(postal_code: str, tenant_id: int) -> SearchOrigin | None:
-    # Postal codes are letters, digits, spaces and dashes. Anything else cannot start a
-    # store's code, and would be a LIKE wildcard (`%`, `_`: "9%" would match every store
-    # starting with 9, "%%" all of them) or a NUL byte, which PostgreSQL refuses.
+def postal_code_origin(postal_code: str, stores: StoreIndex[Any]) -> SearchOrigin | None:
+    # Postal codes are letters, digits, spaces and dashes: "80\\331" is a typing accident,
+    # not a code starting with "80", and is better placed by nothing than in Munich.
     if not _POSTAL_CODE.fullmatch(postal_code):
         return None
-    for length in range(len(postal_code), MIN_POSTAL_PREFIX - 1, -1):
-        rows = await repository.locations_with_postal_prefix(tenant_id, postal_code[:length])
-        if rows:
-            lat = sum(r["lat"] for r in rows) / len(rows)
-            lon = sum(r["lon"] for r in rows) / len(rows)
-            return SearchOrigin(lat=lat, lon=lon, label=postal_code, source="postal_code")
-    return None
+    centre = stores.postal_code_centre(postal_code)
+    if centre is None:
+        return None
+    return SearchOrigin(lat=centre.lat, lon=centre.lon, label=postal_code, source="postal_code")

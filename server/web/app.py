@@ -17,6 +17,7 @@ from server.config import Settings, load_settings
 from server.services.clock import Clock, SystemClock
 from server.services.places import PlaceLookup
 from server.services.store_cache import StoreCache
+from server.services.store_directory import StoreDirectory
 from server.web.api.bookings import BookingController
 from server.web.api.locations import LocationController
 from server.web.api.widget import get_widget
@@ -50,6 +51,7 @@ def create_app(
         engine=engine,
         clock=clock or SystemClock(),
         stores=StoreCache(),
+        directory=StoreDirectory(),
         gazetteer=places,
     )
 

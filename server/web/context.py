@@ -11,6 +11,7 @@ from server.config import Settings
 from server.services.clock import Clock
 from server.services.places import PlaceLookup
 from server.services.store_cache import StoreCache
+from server.services.store_directory import StoreDirectory
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class AppContext:
     engine: Engine  # type: ignore[type-arg]
     clock: Clock
     stores: StoreCache
+    directory: StoreDirectory
     gazetteer: PlaceLookup
 
 

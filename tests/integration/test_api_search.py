@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
@@ -9,8 +10,10 @@ import pytest
 
 from server.domain.geo import Point, haversine_km
 from server.domain.model import Channel
+from server.web.app import create_app
 from tests import builders
 from tests.conftest import Database
+from tests.fakes import FrozenClock
 
 Client = httpx.AsyncClient
 
@@ -227,6 +230,33 @@ async def test_a_postal_code_without_a_store_is_placed_by_the_stores_postal_code
     assert codes(body)[:2] == ["berlin-mitte", "berlin-charlottenburg"]
     assert body["locations"][0]["distance_km"] == 0.0
     assert_distances_are_true_and_ascending(body, Point(52.5310, 13.3847))
+
+
+# --- a changed catalog ---------------------------------------------------------------------
+
+
+async def test_every_process_searches_the_new_catalog_from_the_first_request_after_a_load(
+    client: Client, tenant: str, db: Database, clock: FrozenClock
+) -> None:
+    """Each process indexes the stores in memory; a load must not leave any of them stale,
+    however soon after the previous load (the clock is frozen here: same timestamps)."""
+    other_process = create_app(db.settings, engine=db.engine, clock=clock)
+    transport = httpx.ASGITransport(app=other_process)
+    async with httpx.AsyncClient(transport=transport, base_url="http://other") as other:
+        for each in (client, other):
+            assert codes(await search(each, tenant, q="köln")) == ["koeln"]
+            assert codes(await search(each, tenant, q="zwergenhausen")) == []
+
+        renamed = dataclasses.replace(STORES[4], code="koeln", name="Nordlicht Zwergenhausen")
+        moved = builders.catalog(*STORES[:4], renamed, key=tenant)
+        closed = dataclasses.replace(STORES[0], active=False)
+        await db.load(dataclasses.replace(moved, stores=(closed, *moved.stores[1:])))
+
+        for each in (client, other):
+            assert codes(await search(each, tenant, q="zwergenhausen")) == ["koeln"]
+            in_cologne = await search(each, tenant, q="köln")
+            assert [loc["name"] for loc in in_cologne["locations"]] == ["Nordlicht Zwergenhausen"]
+            assert "muenchen" not in codes(await search(each, tenant, limit=50))
 
 
 # --- bad requests --------------------------------------------------------------------------

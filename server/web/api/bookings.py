@@ -28,6 +28,7 @@ class BookingController(Controller):
             now=ctx.clock.now(),
             keys=ctx.settings.signing_keys,
             stores=ctx.stores,
+            directory=ctx.directory,
             gazetteer=ctx.gazetteer,
         )
 

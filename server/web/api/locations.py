@@ -44,6 +44,7 @@ class LocationController(Controller):
             channel=channel,
             limit=limit,
             gazetteer=ctx.gazetteer,
+            directory=ctx.directory,
         )
 
     @get("/serving", summary="The store that makes home visits at an address")
@@ -59,7 +60,9 @@ class LocationController(Controller):
         address = HomeAddress(
             street=street or "-", postal_code=postal_code, city=city, country=country
         )
-        return await serving_location(key=key, address=address, gazetteer=ctx.gazetteer)
+        return await serving_location(
+            key=key, address=address, gazetteer=ctx.gazetteer, directory=ctx.directory
+        )
 
     @get("/{location_id:int}/slots", summary="Free appointment times per local day")
     async def slots(
