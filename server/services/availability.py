@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from server.adapters import repository
 from server.adapters.repository import StoreRecord
 from server.domain.availability import free_slots, group_by_local_day
 from server.domain.model import Channel, ChannelRules, Interval, utc
 from server.schemas import DayOut, SlotOut, SlotsOut
 from server.services.errors import InvalidInput
-from server.services.store_cache import StoreCache
+from server.services.store_cache import SlotsKey, StoreCache
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 62
@@ -20,7 +22,7 @@ MAX_DAYS = 62
 MIN_YEAR, MAX_YEAR = 2, 9998
 
 
-async def slots_for(
+async def slots_json(
     *,
     location_id: int,
     channel: Channel,
@@ -28,10 +30,27 @@ async def slots_for(
     to_date: date | None,
     now: datetime,
     stores: StoreCache,
-) -> SlotsOut:
+) -> bytes:
+    """The slots answer as JSON (`SlotsOut`), from this second's cache when another request
+    for the same store, channel and days computed it already (see `store_cache`)."""
     store = await stores.get(location_id)
     rules = channel_rules(store, channel)
-    tz = store.time_zone
+    first, last = requested_days(store.time_zone, from_date, to_date, now)
+    key = SlotsKey(store.id, channel, first, last, int(now.timestamp()))
+    answer = stores.answer(key)
+    if answer is None:
+        # Encoded once here, not per response: at 200 slots the JSON is 15 KB, and encoding
+        # it costs about as much as the rest of a cached request.
+        answer = msgspec.json.encode(await compute_slots(store, rules, channel, first, last, now))
+        stores.remember(key, answer)
+    return answer
+
+
+def requested_days(
+    tz: ZoneInfo, from_date: date | None, to_date: date | None, now: datetime
+) -> tuple[date, date]:
+    """The first and last local date asked for: from today in the store's zone, for
+    DEFAULT_DAYS days, unless given; at most MAX_DAYS days."""
     first = from_date or now.astimezone(tz).date()
     # Days around the range (the one before, two after, zone offsets) are computed below;
     # near datetime's years 1 and 9999 that overflows, and no store has slots there.
@@ -47,10 +66,19 @@ async def slots_for(
             f"Ask for at most {MAX_DAYS} days at a time.",
             fields={"to": f"At most {MAX_DAYS} days after `from`."},
         )
-    cache_key = (store.id, channel, first, last, int(now.timestamp()))
-    cached = stores.answer(cache_key)
-    if isinstance(cached, SlotsOut):
-        return cached
+    return first, last
+
+
+async def compute_slots(
+    store: StoreRecord,
+    rules: ChannelRules,
+    channel: Channel,
+    first: date,
+    last: date,
+    now: datetime,
+) -> SlotsOut:
+    """Free times of one store and channel on local dates first..last, from committed rows."""
+    tz = store.time_zone
     window = local_days_window(first, last, tz)
     closures = await repository.closures_overlapping(store.id, window)
     busy = await repository.busy_overlapping(store.id, channel, window)
@@ -66,7 +94,7 @@ async def slots_for(
         )
         for day in _dates(first, last)
     ]
-    answer = SlotsOut(
+    return SlotsOut(
         location_id=store.id,
         channel=channel,
         time_zone=tz.key,
@@ -74,8 +102,6 @@ async def slots_for(
         to_date=last,
         days=days,
     )
-    stores.remember(cache_key, answer)
-    return answer
 
 
 def channel_rules(store: StoreRecord, channel: Channel) -> ChannelRules:

@@ -568,7 +568,11 @@ async def test_the_openapi_document_lists_the_five_public_paths(client: Client) 
         "/api/v1/bookings/{reference}",
     } <= set(paths)
     assert "post" in paths["/api/v1/bookings"]
-    assert "get" in paths["/api/v1/locations/{location_id}/slots"]
+    # The slots handler sends cached JSON bytes; the document must still say what they are.
+    slots = paths["/api/v1/locations/{location_id}/slots"]["get"]["responses"]["200"]
+    assert slots["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SlotsOut"
+    }
 
 
 # --- properties ------------------------------------------------------------------------------

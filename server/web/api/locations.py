@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from server.domain.model import Channel
@@ -14,7 +15,7 @@ from server.schemas import (
     ServingLocationOut,
     SlotsOut,
 )
-from server.services.availability import slots_for
+from server.services.availability import slots_json
 from server.services.home_visits import serving_location
 from server.services.locations import search_locations
 from server.web.context import Context
@@ -64,7 +65,13 @@ class LocationController(Controller):
             key=key, address=address, gazetteer=ctx.gazetteer, directory=ctx.directory
         )
 
-    @get("/{location_id:int}/slots", summary="Free appointment times per local day")
+    @get(
+        "/{location_id:int}/slots",
+        summary="Free appointment times per local day",
+        # The handler sends the answer already encoded (it is cached that way); this tells
+        # the OpenAPI document what those bytes are.
+        responses={200: ResponseSpec(SlotsOut, description="Free times per local day")},
+    )
     async def slots(
         self,
         ctx: Context,
@@ -72,8 +79,8 @@ class LocationController(Controller):
         channel: Annotated[Channel, QueryParameter()],
         from_date: Annotated[date | None, QueryParameter(name="from")] = None,
         to_date: Annotated[date | None, QueryParameter(name="to")] = None,
-    ) -> SlotsOut:
-        return await slots_for(
+    ) -> Response[bytes]:
+        answer = await slots_json(
             location_id=location_id,
             channel=channel,
             from_date=from_date,
@@ -81,3 +88,4 @@ class LocationController(Controller):
             now=ctx.clock.now(),
             stores=ctx.stores,
         )
+        return Response(answer, media_type=MediaType.JSON)
