@@ -17,17 +17,15 @@ as a unique or exclusion constraint; the lock is held for one short transaction.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import TransactionType
 
 from server.adapters.database import is_postgres
+from server.adapters.sqlite_pool import PooledSQLiteEngine
 from server.adapters.tables import Location
-
-_sqlite_writers = asyncio.Lock()
 
 
 @asynccontextmanager
@@ -40,5 +38,8 @@ async def store_write_lock(engine: Engine, location_id: int) -> AsyncIterator[No
         # Writers of this process queue here in order instead of sleeping in SQLite's busy
         # handler, whose growing back-off gave a p99 near a second under 8 concurrent
         # bookings (docs/performance.md). Other processes still meet the file lock.
-        async with _sqlite_writers, engine.transaction(transaction_type=TransactionType.immediate):
+        writers: AbstractAsyncContextManager[object] = (
+            engine.writers if isinstance(engine, PooledSQLiteEngine) else nullcontext()
+        )
+        async with writers, engine.transaction(transaction_type=TransactionType.immediate):
             yield

@@ -15,6 +15,7 @@ waiting for SQLite's write lock can never starve a read that the same request ne
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiosqlite
@@ -31,6 +32,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._max_idle = idle_connections
+        #: This process's booking writers queue here before `BEGIN IMMEDIATE` (see
+        #: `server.adapters.locking`); one per engine, so each event loop's app has its own.
+        self.writers = asyncio.Lock()
 
     async def acquire(self) -> aiosqlite.Connection:
         if self._idle:
