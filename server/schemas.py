@@ -22,6 +22,7 @@ Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Email = Annotated[str, Meta(min_length=3, max_length=254)]
 Phone = Annotated[str, Meta(max_length=40)]
 Notes = Annotated[str, Meta(max_length=1000)]
+HoldToken = Annotated[str, Meta(min_length=16, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
 Locale = Annotated[
     str, Meta(min_length=2, max_length=8, pattern=r"^[A-Za-z]{2}([-_][A-Za-z]{2})?$")
 ]
@@ -148,6 +149,8 @@ class BookingIn(Struct, forbid_unknown_fields=True):
     notes: Notes = ""
     locale: Locale = "en"
     source: Literal["widget", "api"] = "api"
+    #: The hold the widget took when the customer picked this time; used up by the booking.
+    hold: HoldToken | None = None
 
 
 class CustomerOut(Struct):

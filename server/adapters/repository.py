@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from server.adapters.tables import (
     Booking,
     BookingEvent,
     Closure,
+    Hold,
     Location,
     LocationChannel,
     OpeningHours,
@@ -232,16 +233,54 @@ async def closures_overlapping(location_id: int, window: Interval) -> list[Inter
     return [Interval(r["starts_at"], r["ends_at"]) for r in rows]
 
 
-async def busy_overlapping(location_id: int, channel: Channel, window: Interval) -> list[Interval]:
-    """What active bookings of one channel occupy (appointment plus buffer) in `window`."""
-    rows = await Booking.select(Booking.start_at, Booking.busy_until).where(
+async def busy_overlapping(
+    location_id: int,
+    channel: Channel,
+    window: Interval,
+    now: datetime,
+    *,
+    except_hold: str | None = None,
+) -> list[Interval]:
+    """What active bookings and unexpired holds of one channel occupy (appointment plus
+    buffer) in `window`. `except_hold` leaves out the asking customer's own hold."""
+    bookings = await Booking.select(Booking.start_at, Booking.busy_until).where(
         Booking.location == location_id,
         Booking.channel == channel.value,
         Booking.status.is_in([s.value for s in ACTIVE_STATUSES]),
         Booking.start_at < window.end,
         Booking.busy_until > window.start,
     )
+    holds = Hold.select(Hold.start_at, Hold.busy_until).where(
+        Hold.location == location_id,
+        Hold.channel == channel.value,
+        Hold.expires_at > now,
+        Hold.start_at < window.end,
+        Hold.busy_until > window.start,
+    )
+    if except_hold is not None:
+        holds = holds.where(Hold.token != except_hold)
+    rows = [*bookings, *await holds]
     return [Interval(r["start_at"], r["busy_until"]) for r in rows]
+
+
+# --- holds ------------------------------------------------------------------------------
+
+
+async def insert_hold(values: dict[str, Any]) -> None:
+    await Hold.insert(Hold(**values))
+
+
+async def hold_by_token(token: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await Hold.select().where(Hold.token == token).first()
+    return row
+
+
+async def delete_hold(token: str) -> None:
+    await Hold.delete().where(Hold.token == token)
+
+
+async def delete_expired_holds(location_id: int, now: datetime) -> None:
+    await Hold.delete().where(Hold.location == location_id, Hold.expires_at <= now)
 
 
 # --- bookings ---------------------------------------------------------------------------

@@ -148,6 +148,23 @@ class Booking(Table):
     updated_at = Timestamptz()
 
 
+class Hold(Table):
+    """A time a customer picked in the widget, kept for them while they type (DESIGN §3).
+
+    It holds capacity exactly like an active booking until `expires_at`, and is written
+    under the same store lock; its token travels in the widget's page, never in a cookie.
+    """
+
+    id = Serial(primary_key=True)
+    token = Varchar(length=43, unique=True, index=True)
+    location = ForeignKey(references=Location, index=True)
+    channel = Varchar(length=16)
+    start_at = Timestamptz()
+    busy_until = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    created_at = Timestamptz()
+
+
 class BookingEvent(Table, tablename="booking_event"):
     """The audit trail: who did what to a booking, when, through which screen or link."""
 
@@ -195,6 +212,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Salesperson,
     Booking,
     BookingEvent,
+    Hold,
     Outbox,
 )
 
@@ -203,6 +221,7 @@ __all__ = [
     "Booking",
     "BookingEvent",
     "Closure",
+    "Hold",
     "Location",
     "LocationChannel",
     "OpeningHours",

@@ -10,7 +10,7 @@ import msgspec
 from server.adapters import repository
 from server.adapters.repository import StoreRecord
 from server.domain.availability import free_slots, group_by_local_day
-from server.domain.model import Channel, ChannelRules, Interval, utc
+from server.domain.model import Channel, ChannelRules, Interval, Slot, utc
 from server.schemas import DayOut, SlotOut, SlotsOut
 from server.services.errors import InvalidInput
 from server.services.store_cache import SlotsKey, StoreCache
@@ -79,10 +79,7 @@ async def compute_slots(
 ) -> SlotsOut:
     """Free times of one store and channel on local dates first..last, from committed rows."""
     tz = store.time_zone
-    window = local_days_window(first, last, tz)
-    closures = await repository.closures_overlapping(store.id, window)
-    busy = await repository.busy_overlapping(store.id, channel, window)
-    slots = free_slots(store.schedule(closures), rules, busy, first, last, now)
+    slots = await free_slots_between(store, rules, channel, first, last, now)
     by_day = group_by_local_day(slots, tz)
     days = [
         DayOut(
@@ -102,6 +99,24 @@ async def compute_slots(
         to_date=last,
         days=days,
     )
+
+
+async def free_slots_between(
+    store: StoreRecord,
+    rules: ChannelRules,
+    channel: Channel,
+    first: date,
+    last: date,
+    now: datetime,
+    *,
+    hold: str | None = None,
+) -> list[Slot]:
+    """Free slots on local dates first..last; a customer's own `hold` does not hide its time
+    from them (everyone else sees it taken)."""
+    window = local_days_window(first, last, store.time_zone)
+    closures = await repository.closures_overlapping(store.id, window)
+    busy = await repository.busy_overlapping(store.id, channel, window, now, except_hold=hold)
+    return free_slots(store.schedule(closures), rules, busy, first, last, now)
 
 
 def channel_rules(store: StoreRecord, channel: Channel) -> ChannelRules:

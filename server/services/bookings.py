@@ -20,40 +20,17 @@ from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
 from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules, local_days_window
 from server.services.contact import check_address, clean_contact, clean_notes
-from server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from server.services.errors import Forbidden, InvalidInput, NotFound
 from server.services.home_visits import match_address
 from server.services.locations import location_out, tenant_or_404
 from server.services.places import PlaceLookup
+from server.services.start_checks import refusal
 from server.services.store_cache import StoreCache
 from server.services.store_directory import StoreDirectory, StoreRow
 
 #: Customer links stay valid this long after the appointment ends (DESIGN §4).
 CUSTOMER_LINK_GRACE = timedelta(days=30)
 BOOKING_LINK = "booking"
-
-_REFUSALS: dict[StartCheck, tuple[type[ServiceError], str, str]] = {
-    StartCheck.PAST: (InvalidInput, "start_in_past", "This time is in the past."),
-    StartCheck.TOO_SOON: (
-        InvalidInput,
-        "start_too_soon",
-        "This time is too soon; the store needs more notice.",
-    ),
-    StartCheck.TOO_FAR: (
-        InvalidInput,
-        "start_too_far",
-        "This time is too far ahead; the store does not take bookings that far out yet.",
-    ),
-    StartCheck.NOT_OFFERED: (
-        InvalidInput,
-        "not_a_slot",
-        "This time is not one of the store's appointment times.",
-    ),
-    StartCheck.FULL: (
-        Conflict,
-        "slot_taken",
-        "Sorry, this time was just taken. Please choose another one.",
-    ),
-}
 
 
 async def create_booking(
@@ -90,11 +67,14 @@ async def create_booking(
             store.time_zone,
         )
         closures = await repository.closures_overlapping(store.id, window)
-        busy = await repository.busy_overlapping(store.id, data.channel, window)
+        # The customer's own hold (the time they picked in the widget) does not stand in
+        # their way; it is used up by this booking. Another hold or booking does.
+        busy = await repository.busy_overlapping(
+            store.id, data.channel, window, now, except_hold=data.hold
+        )
         verdict = check_start(store.schedule(closures), rules, busy, start, now)
         if verdict is not StartCheck.FREE:
-            error, code, detail = _REFUSALS[verdict]
-            raise error(detail, code=code, fields={"start": detail})
+            raise refusal(verdict)
         reference = await _unused_reference()
         end = start + rules.duration
         status = (
@@ -114,6 +94,8 @@ async def create_booking(
                 "new_start_at": start,
             },
         )
+        if data.hold is not None:
+            await repository.delete_hold(data.hold)
 
     # This process's cached slots of the store are stale now; other processes' expire in 1 s.
     stores.forget_answers(store.id)
@@ -193,10 +175,7 @@ def _aware(start: datetime, now: datetime) -> datetime:
     # Arithmetic around the start (UTC, its local day's window, its end) would overflow
     # datetime's years 1..9999 near either end; such a start is past or far off anyway.
     if not MIN_YEAR <= start.year <= MAX_YEAR:
-        error, code, detail = _REFUSALS[
-            StartCheck.PAST if start.year < now.year else StartCheck.TOO_FAR
-        ]
-        raise error(detail, code=code, fields={"start": detail})
+        raise refusal(StartCheck.PAST if start.year < now.year else StartCheck.TOO_FAR)
     return start
 
 

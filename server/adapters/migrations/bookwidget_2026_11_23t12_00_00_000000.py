@@ -4,7 +4,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Integer
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-11-24T09:00:00:000000"
+ID = "2026-11-23T12:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant.catalog_version"
 
