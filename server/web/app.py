@@ -24,6 +24,8 @@ from server.web.api.widget import get_widget
 from server.web.context import AppContext
 from server.web.cors import AllowedOrigins, cors_middleware
 from server.web.errors import EXCEPTION_HANDLERS
+from server.web.widget.errors import shared_assets
+from server.web.widget.pages import WidgetController
 
 log = logging.getLogger("bookwidget")
 
@@ -53,6 +55,7 @@ def create_app(
         stores=StoreCache(),
         directory=StoreDirectory(),
         gazetteer=places,
+        assets=shared_assets(),
     )
 
     async def provide_context() -> AppContext:
@@ -74,7 +77,7 @@ def create_app(
         middleware=[cors_middleware(AllowedOrigins(repository.all_allowed_origins))],
     )
     return Litestar(
-        route_handlers=[api, healthz],
+        route_handlers=[api, healthz, WidgetController],
         dependencies={"ctx": Provide(provide_context, use_cache=True)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Bookwidget API", version="1.0.0", path="/api/docs"),

@@ -12,6 +12,7 @@ from server.services.clock import Clock
 from server.services.places import PlaceLookup
 from server.services.store_cache import StoreCache
 from server.services.store_directory import StoreDirectory
+from server.web.widget.assets import Assets
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class AppContext:
     stores: StoreCache
     directory: StoreDirectory
     gazetteer: PlaceLookup
+    assets: Assets
 
 
 #: How handlers ask for the context: `ctx: Context`.
