@@ -13,7 +13,7 @@ class PartnerPage:
         self.url = url
 
     async def open(self) -> None:
-        await self.page.goto(self.url)
+        await self.page.goto(self.url + "/api-client")
 
     async def search(self, query: str) -> None:
         await self.page.get_by_label("City, postal code or store name").fill(query)

@@ -23,6 +23,7 @@ from server.web.api.locations import LocationController
 from server.web.api.widget import get_widget
 from server.web.context import AppContext
 from server.web.cors import AllowedOrigins, cors_middleware
+from server.web.embed import embed_js
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.widget.errors import shared_assets
 from server.web.widget.pages import WidgetController
@@ -77,7 +78,7 @@ def create_app(
         middleware=[cors_middleware(AllowedOrigins(repository.all_allowed_origins))],
     )
     return Litestar(
-        route_handlers=[api, healthz, WidgetController],
+        route_handlers=[api, healthz, embed_js, WidgetController],
         dependencies={"ctx": Provide(provide_context, use_cache=True)},
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Bookwidget API", version="1.0.0", path="/api/docs"),

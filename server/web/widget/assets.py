@@ -44,8 +44,7 @@ class Assets:
             digest = hashlib.sha256(body).hexdigest()[:12]
             stem, _, extension = logical.replace("/", "-").rpartition(".")
             media_type = mimetypes.guess_type(logical)[0] or "application/octet-stream"
-            if media_type.startswith("text/"):
-                media_type += "; charset=utf-8"
+            # Litestar adds "; charset=utf-8" to text/* types itself.
             asset = Asset(f"{stem}.{digest}.{extension}", body, media_type)
             self._by_logical[logical] = asset
             self._by_url[asset.url_name] = asset

@@ -99,7 +99,7 @@ class WidgetController(Controller):
         )
         return Response(
             calendar_file(event, ctx.clock.now()),
-            media_type="text/calendar; charset=utf-8",
+            media_type="text/calendar",
             headers={
                 "Content-Disposition": f'attachment; filename="{booking.reference}.ics"',
                 "Cache-Control": "no-store",
