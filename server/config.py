@@ -5,6 +5,8 @@
 - BOOKWIDGET_SECRET_KEYS: `kid:base64secret,...`; the first key signs links, all verify.
   Unset: a key is generated once and kept in the data folder.
 - BOOKWIDGET_PUBLIC_URL: the server's public origin, for links in email.
+- BOOKWIDGET_HOLD_SECONDS: how long a time picked in the widget stays held for the customer
+  (default 600, ten minutes; tests shorten it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +31,7 @@ class Settings:
     data_dir: Path
     signing_keys: tuple[SigningKey, ...]
     public_url: str
+    hold_for: timedelta = timedelta(minutes=10)
 
     @property
     def sqlite_path(self) -> Path:
@@ -54,7 +58,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         signing_keys=_signing_keys(env.get("BOOKWIDGET_SECRET_KEYS"), data_dir),
         public_url=public_url,
+        hold_for=_hold_for(env.get("BOOKWIDGET_HOLD_SECONDS", "600")),
     )
+
+
+def _hold_for(text: str) -> timedelta:
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= 3600:
+        raise ConfigError(
+            f"BOOKWIDGET_HOLD_SECONDS must be a whole number from 1 to 3600, got {text!r}"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _signing_keys(spec: str | None, data_dir: Path) -> tuple[SigningKey, ...]:

@@ -23,8 +23,6 @@ from server.services.availability import channel_rules, free_slots_between, loca
 from server.services.start_checks import refusal
 from server.services.store_cache import StoreCache
 
-HOLD_FOR = timedelta(minutes=10)
-
 
 @dataclass(frozen=True, slots=True)
 class HeldTime:
@@ -40,9 +38,11 @@ async def hold_time(
     now: datetime,
     engine: Engine,  # type: ignore[type-arg]
     stores: StoreCache,
+    hold_for: timedelta,
     replaces: str | None = None,
 ) -> HeldTime:
-    """Hold `start` for HOLD_FOR, or raise the refusal a booking would get (409 when full).
+    """Hold `start` for `hold_for` (ten minutes by default, DESIGN §3), or raise the refusal
+    a booking would get (409 when full).
 
     `replaces` is the customer's previous hold (they went back and picked another time): it
     is released in the same transaction, so their own hold never blocks their new choice.
@@ -59,7 +59,7 @@ async def hold_time(
         verdict = check_start(store.schedule(closures), rules, busy, start, now)
         if verdict is not StartCheck.FREE:
             raise refusal(verdict)
-        held = HeldTime(token=secrets.token_urlsafe(24), expires_at=now + HOLD_FOR)
+        held = HeldTime(token=secrets.token_urlsafe(24), expires_at=now + hold_for)
         await repository.insert_hold(
             {
                 "token": held.token,

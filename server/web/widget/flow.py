@@ -290,6 +290,7 @@ class Flow:
                 now=self.now,
                 engine=self.ctx.engine,
                 stores=self.ctx.stores,
+                hold_for=self.ctx.settings.hold_for,
                 replaces=state.hold or None,
             )
         except ServiceError:
