@@ -44,6 +44,8 @@ class TenantRecord:
     default_theme: str
     #: Raised with every change to the tenant's stores (see `raise_catalog_version`).
     catalog_version: int
+    #: The tenant's own colour, font and radius over its theme, as (name, value) pairs.
+    brand: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ async def tenant_by_key(public_key: str) -> TenantRecord | None:
             Tenant.default_locale,
             Tenant.default_theme,
             Tenant.catalog_version,
+            Tenant.brand,
         )
         .where(Tenant.public_key == public_key)
         .first()
@@ -109,6 +112,7 @@ async def tenant_by_key(public_key: str) -> TenantRecord | None:
         default_locale=row["default_locale"],
         default_theme=row["default_theme"],
         catalog_version=row["catalog_version"],
+        brand=tuple(sorted(json_object(row["brand"]).items())),
     )
 
 
@@ -303,6 +307,12 @@ async def booking_by_reference(reference: str) -> dict[str, Any] | None:
         await Booking.select().where(Booking.reference == reference).first()
     )
     return row
+
+
+def json_object(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return {str(k): str(v) for k, v in (value or {}).items()}
 
 
 def json_list(value: Any) -> list[str]:

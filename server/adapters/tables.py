@@ -38,6 +38,8 @@ class Tenant(Table):
     # one (server.services.store_directory). A counter, not `updated_at`, because two imports
     # within one clock tick must still differ.
     catalog_version = Integer(default=0)
+    # The tenant's colour, font and corner radius over its theme: {"colour", "font", "radius"}.
+    brand = JSON(default={})
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

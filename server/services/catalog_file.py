@@ -38,6 +38,10 @@ _KEY = (r"pk_[a-z0-9_]{3,40}", "must be pk_ followed by 3 to 40 of a-z, 0-9 and 
 _LOCALE = ("en|de", "is not one of en, de")
 _THEME = ("[a-z0-9][a-z0-9_-]{0,39}", "must be lowercase letters, digits, - and _")
 _LANDING = (r"https?://[^\s/]+(/\S*)?", "is not an http:// or https:// address")
+# Brand values end up in a stylesheet: only characters that cannot end a declaration.
+_COLOUR = ("#[0-9a-fA-F]{6}", "must be a colour like #0b5fff")
+_FONT = (r"[A-Za-z0-9 ,'-]{1,100}", "must be a font list like 'Inter', sans-serif")
+_RADIUS = (r"(0|[0-9]{1,2}(\.[0-9]{1,2})?(px|rem|em))", "must be a length like 8px or 0.5rem")
 _CODE = ("[a-z0-9][a-z0-9-]{1,63}", "must be 2 to 64 of a-z, 0-9 and -, not starting with -")
 _COUNTRY = ("[A-Za-z]{2}", "is not a two-letter code like DE or US")
 _ORIGIN = re.compile(r"(?i)https?://[^/?#\s:@]+(:[0-9]{1,5})?")
@@ -86,6 +90,10 @@ class TenantSpec:
     default_theme: str
     headquarters_email: str
     landing_url: str | None
+    #: The tenant's own look over the chosen theme (themes/README.md): "" keeps the theme's.
+    brand_colour: str = ""
+    brand_font: str = ""
+    brand_radius: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +187,9 @@ def _tenant(fields: Fields) -> TenantSpec:
         default_theme=fields.matching("default_theme", *_THEME, default="default"),
         headquarters_email=fields.email("headquarters_email"),
         landing_url=fields.matching("landing_url", *_LANDING, default="") or None,
+        brand_colour=fields.matching("brand_colour", *_COLOUR, default=""),
+        brand_font=fields.matching("brand_font", *_FONT, default=""),
+        brand_radius=fields.matching("brand_radius", *_RADIUS, default=""),
     )
 
 

@@ -89,6 +89,15 @@ async def _upsert_tenant(spec: TenantSpec, now: datetime) -> tuple[int, bool]:
         "default_theme": spec.default_theme,
         "headquarters_email": spec.headquarters_email,
         "landing_url": spec.landing_url,
+        "brand": {
+            name: value
+            for name, value in (
+                ("colour", spec.brand_colour),
+                ("font", spec.brand_font),
+                ("radius", spec.brand_radius),
+            )
+            if value
+        },
         "updated_at": now,
     }
     row = await Tenant.select(Tenant.id).where(Tenant.public_key == spec.key).first()

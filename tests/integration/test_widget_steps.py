@@ -325,3 +325,20 @@ async def test_fingerprinted_assets_are_cached_for_a_year(client: Client, shop: 
     assert response.status_code == 200
     assert "immutable" in response.headers["cache-control"]
     assert (await client.get("/w/assets/widget.000000000000.js")).status_code == 404
+
+
+async def test_a_tenants_brand_is_a_stylesheet_linked_from_every_page(
+    client: Client, db: Database
+) -> None:
+    catalog = builders.catalog(HAMBURG, brand_colour="#0b5fff", brand_radius="12px")
+    await db.load(catalog)
+    page = (await client.get(f"/w/{catalog.tenant.key}")).text
+    href = page.split('rel="stylesheet" href="')[-1].split('"')[0]
+    assert href.startswith(f"/w/{catalog.tenant.key}/brand.css?v=")
+    css = await client.get(href)
+    assert css.headers["content-type"].startswith("text/css")
+    assert "--bw-brand: #0b5fff;" in css.text
+    assert "--bw-brand-contrast: #ffffff;" in css.text
+    plain = builders.catalog(HAMBURG)
+    await db.load(plain)
+    assert "brand.css" not in (await client.get(f"/w/{plain.tenant.key}")).text

@@ -23,6 +23,7 @@ from server.services.locations import tenant_or_404
 from server.services.texts import pick_locale
 from server.web.context import Context
 from server.web.widget.assets import CACHE_FOREVER, THEMES
+from server.web.widget.brand import brand_stylesheet
 from server.web.widget.errors import WIDGET_EXCEPTION_HANDLERS
 from server.web.widget.flow import Flow, Screen
 from server.web.widget.headers import widget_headers
@@ -105,6 +106,16 @@ class WidgetController(Controller):
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },
+        )
+
+    @get("/{key:str}/brand.css")
+    async def brand(self, key: Key) -> Response[str]:
+        tenant = await tenant_or_404(key)
+        return Response(
+            brand_stylesheet(tenant.brand),
+            media_type="text/css",
+            # The page links it with `?v=<catalog version>`, so a new version is a new URL.
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
         )
 
     @get("/assets/{name:str}")

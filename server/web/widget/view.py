@@ -40,7 +40,9 @@ def step_context(
         "host": state.host,
         "action": f"/w/{tenant.public_key}/step",
         "asset": assets.url,
-        "brand_css": None,
+        "brand_css": (
+            f"/w/{tenant.public_key}/brand.css?v={tenant.catalog_version}" if tenant.brand else None
+        ),
         "progress": progress(state.channel, offered),
         "now": datetime.now(UTC_ZONE),
         "ics_url": (

@@ -554,3 +554,36 @@ def test_a_csv_row_with_too_few_cells_is_reported(tmp_path: Path) -> None:
     assert problems(tmp_path, catalog(stores=0), stores_csv) == [
         "stores.csv line 2: 2 cells, but the header has 3"
     ]
+
+
+# --- the tenant's brand ------------------------------------------------------------------------
+
+
+def test_a_tenant_may_give_its_brand_colour_font_and_radius(tmp_path: Path) -> None:
+    brand = {"brand_colour": '"#0B5FFF"', "brand_font": "\"'Inter', sans-serif\""}
+    tenant = read_catalog(
+        write(tmp_path, catalog(tenant=brand | {"brand_radius": '"12px"'}))
+    ).tenant
+    assert (tenant.brand_colour, tenant.brand_font, tenant.brand_radius) == (
+        "#0B5FFF",
+        "'Inter', sans-serif",
+        "12px",
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("brand_colour", '"red"'),
+        ("brand_colour", '"#fff; } body { display: none"'),
+        ("brand_font", '"Inter; background: url(x)"'),
+        ("brand_radius", '"8px; color: red"'),
+        ("brand_radius", '"large"'),
+    ],
+)
+def test_brand_values_that_are_not_plain_css_values_are_refused(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    found = problems(tmp_path, catalog(tenant={key: value}))
+    assert len(found) == 1
+    assert key in found[0]
