@@ -342,3 +342,13 @@ async def test_a_tenants_brand_is_a_stylesheet_linked_from_every_page(
     plain = builders.catalog(HAMBURG)
     await db.load(plain)
     assert "brand.css" not in (await client.get(f"/w/{plain.tenant.key}")).text
+
+
+async def test_the_contrast_theme_is_never_weakened_by_a_brand(
+    client: Client, db: Database
+) -> None:
+    catalog = builders.catalog(HAMBURG, brand_colour="#ffd700")
+    await db.load(catalog)
+    page = (await client.get(f"/w/{catalog.tenant.key}", params={"theme": "contrast"})).text
+    assert "themes-contrast." in page
+    assert "brand.css" not in page

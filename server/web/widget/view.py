@@ -40,8 +40,11 @@ def step_context(
         "host": state.host,
         "action": f"/w/{tenant.public_key}/step",
         "asset": assets.url,
+        # The contrast theme is for people who need it: a brand colour must not weaken it.
         "brand_css": (
-            f"/w/{tenant.public_key}/brand.css?v={tenant.catalog_version}" if tenant.brand else None
+            f"/w/{tenant.public_key}/brand.css?v={tenant.catalog_version}"
+            if tenant.brand and state.theme != "contrast"
+            else None
         ),
         "progress": progress(state.channel, offered),
         "now": datetime.now(UTC_ZONE),
