@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from tests.servers import ROOT, free_port
 
 CHROMIUM = os.environ.get("BOOKWIDGET_CHROMIUM", "/usr/bin/chromium")
 # Without these, Chromium reaches for Google's services, which this network refuses.
+#: A step answers in well under a second; waiting Playwright's default 30 s only slows failures.
+ACTION_TIMEOUT_MS = 10_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,9 +43,29 @@ class Demo:
     data_dir: Path
 
 
+#: How long a picked time stays held in `short_holds_demo` (ten minutes in `demo`): long
+#: enough for a second customer to look at the day once, short enough to watch it lapse.
+SHORT_HOLD_SECONDS = 5
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data_dir = tmp_path_factory.mktemp("demo")
+    with running_demo(tmp_path_factory.mktemp("demo")) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def short_holds_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A second demo, with its own database, whose holds lapse after SHORT_HOLD_SECONDS: the
+    server runs on the real clock, so a test cannot wait ten minutes for one."""
+    data_dir = tmp_path_factory.mktemp("short-holds-demo")
+    with running_demo(data_dir, BOOKWIDGET_HOLD_SECONDS=str(SHORT_HOLD_SECONDS)) as started:
+        yield started
+
+
+@contextmanager
+def running_demo(data_dir: Path, **env: str) -> Iterator[Demo]:
+    """`bookwidget demo` on two free ports, with its data in `data_dir` and `env` added."""
     api_port, partner_port = free_port(), free_port()
     log = (data_dir / "demo.log").open("w")
     process = subprocess.Popen(
@@ -56,15 +79,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             "--partner-port",
             str(partner_port),
         ],
-        env={**os.environ, "BOOKWIDGET_DATA_DIR": str(data_dir)},
+        env={**os.environ, "BOOKWIDGET_DATA_DIR": str(data_dir), **env},
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     demo = Demo(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{partner_port}", data_dir)
     try:
-        _wait_for(f"{demo.api}/healthz", process)
-        _wait_for(demo.partner, process)
+        _wait_for(f"{demo.api}/healthz", process, data_dir / "demo.log")
+        _wait_for(demo.partner, process, data_dir / "demo.log")
         yield demo
     finally:
         process.terminate()
@@ -85,16 +108,28 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context()
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     opened = await context.new_page()
     yield opened
     await context.close()
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+@pytest.fixture
+async def other_page(browser: Browser) -> AsyncIterator[Page]:
+    """A second visitor: a browser context of its own, sharing nothing with `page`."""
+    context = await browser.new_context()
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    opened = await context.new_page()
+    yield opened
+    await context.close()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"bookwidget demo exited with {process.returncode}")
+            said = log.read_text(encoding="utf-8")[-2000:]
+            raise RuntimeError(f"bookwidget demo exited with {process.returncode}:\n{said}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return

@@ -180,12 +180,15 @@
     if (!host || event.origin !== host || event.source !== window.parent) return;
     var data = event.data || {};
     if (data.type !== "bw:open") return;
-    // A host reopening the widget with new choices starts it again with them.
+    // A host reopening the widget with new choices starts it again with them; so does
+    // reopening a popup whose last visit ended with a booking (a second booking starts fresh).
     var url = new URL(window.location.href);
     ["channel", "location", "date"].forEach(function (name) {
       if (data[name]) url.searchParams.set(name, data[name]);
     });
-    if (url.href !== window.location.href) window.location.replace(url.href);
+    var step = currentStep();
+    var finished = step && step.getAttribute("data-step") === "done";
+    if (finished || url.href !== window.location.href) window.location.replace(url.href);
   });
 
   enhance();
