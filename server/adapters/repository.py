@@ -257,6 +257,7 @@ async def busy_overlapping(
     holds = Hold.select(Hold.start_at, Hold.busy_until).where(
         Hold.location == location_id,
         Hold.channel == channel.value,
+        Hold.booking.is_null(),
         Hold.expires_at > now,
         Hold.start_at < window.end,
         Hold.busy_until > window.start,
@@ -274,9 +275,18 @@ async def insert_hold(values: dict[str, Any]) -> None:
     await Hold.insert(Hold(**values))
 
 
-async def hold_by_token(token: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = await Hold.select().where(Hold.token == token).first()
-    return row
+async def booking_made_with_hold(token: str) -> str | None:
+    """The reference of the booking that used this hold, if one did."""
+    row = (
+        await Hold.select(Hold.booking.reference)
+        .where(Hold.token == token, Hold.booking.is_not_null())
+        .first()
+    )
+    return None if row is None else str(row["booking.reference"])
+
+
+async def mark_hold_used(token: str, booking_id: int) -> None:
+    await Hold.update({Hold.booking: booking_id}).where(Hold.token == token)
 
 
 async def delete_hold(token: str) -> None:

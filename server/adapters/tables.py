@@ -165,6 +165,9 @@ class Hold(Table):
     busy_until = Timestamptz()
     expires_at = Timestamptz(index=True)
     created_at = Timestamptz()
+    # The booking that used this hold: it then holds nothing, and the same form sent again
+    # (a reload, a retry) finds the booking instead of making a second one.
+    booking = ForeignKey(references=Booking, null=True, default=None)
 
 
 class BookingEvent(Table, tablename="booking_event"):

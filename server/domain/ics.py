@@ -1,7 +1,7 @@
 """iCalendar (RFC 5545) files for an appointment, so calendars add and later update it.
 
 The UID is stable per booking, so a calendar that imports a changed file updates the same
-event; SEQUENCE says which version is newer (it grows with the booking's version).
+event; SEQUENCE tells it which file is newer, so callers must raise it with every change.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class CalendarEvent:
     description: str = ""
     sequence: int = 0
     cancelled: bool = False
+    tentative: bool = False  # requested, not confirmed yet
 
 
 def calendar_file(event: CalendarEvent, stamp: datetime, product: str = "Bookwidget") -> bytes:
@@ -45,7 +46,8 @@ def calendar_file(event: CalendarEvent, stamp: datetime, product: str = "Bookwid
         lines.append(f"LOCATION:{_text(event.location)}")
     if event.description:
         lines.append(f"DESCRIPTION:{_text(event.description)}")
-    lines += [f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}", "END:VEVENT"]
+    status = "CANCELLED" if event.cancelled else "TENTATIVE" if event.tentative else "CONFIRMED"
+    lines += [f"STATUS:{status}", "END:VEVENT"]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines).encode()
 

@@ -20,7 +20,7 @@ from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
 from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules, local_days_window
 from server.services.contact import check_address, clean_contact, clean_notes
-from server.services.errors import Forbidden, InvalidInput, NotFound
+from server.services.errors import AlreadyBooked, Forbidden, InvalidInput, NotFound
 from server.services.home_visits import match_address
 from server.services.locations import location_out, tenant_or_404
 from server.services.places import PlaceLookup
@@ -61,6 +61,8 @@ async def create_booking(
     start = _aware(data.start, now)
 
     async with store_write_lock(engine, store.id):
+        if data.hold is not None and (made := await repository.booking_made_with_hold(data.hold)):
+            raise AlreadyBooked(made)
         window = local_days_window(
             start.astimezone(store.time_zone).date(),
             start.astimezone(store.time_zone).date(),
@@ -82,7 +84,7 @@ async def create_booking(
             if store.booking_mode is BookingMode.DIRECT
             else BookingStatus.REQUESTED
         )
-        await repository.insert_booking(
+        booking_id = await repository.insert_booking(
             _booking_row(data, tenant.id, store, reference, start, end, status, customer, now)
             | {"busy_until": busy_interval(start, rules).end},
             {
@@ -95,19 +97,11 @@ async def create_booking(
             },
         )
         if data.hold is not None:
-            await repository.delete_hold(data.hold)
+            await repository.mark_hold_used(data.hold, booking_id)
 
     # This process's cached slots of the store are stale now; other processes' expire in 1 s.
     stores.forget_answers(store.id)
-    token = sign(
-        Claims(
-            purpose=BOOKING_LINK,
-            role="customer",
-            subject=reference,
-            expires_at=end + CUSTOMER_LINK_GRACE,
-        ),
-        keys,
-    )
+    token = _customer_token(reference, end, keys)
     return BookingOut(
         reference=reference,
         status=status.value,
@@ -122,6 +116,26 @@ async def create_booking(
         address=data.address if at_home else None,
         manage_token=token,
     )
+
+
+async def booking_for_holder(
+    reference: str, *, now: datetime, keys: Sequence[SigningKey]
+) -> BookingOut:
+    """A booking its own customer made a moment ago (they sent the form twice), with a fresh
+    link, as the first answer had it. Only for a reference the server found itself."""
+    booking = await _booking_out(reference)
+    booking.manage_token = _customer_token(reference, booking.end, keys)
+    return booking
+
+
+def _customer_token(reference: str, end: datetime, keys: Sequence[SigningKey]) -> str:
+    claims = Claims(
+        purpose=BOOKING_LINK,
+        role="customer",
+        subject=reference,
+        expires_at=end + CUSTOMER_LINK_GRACE,
+    )
+    return sign(claims, keys)
 
 
 async def booking_for_link(
@@ -139,9 +153,13 @@ async def booking_for_link(
         ) from error
     if canonical is None or claims.subject != canonical:
         raise Forbidden("This link belongs to another booking.", code="invalid_link")
-    row = await repository.booking_by_reference(canonical)
+    return await _booking_out(canonical)
+
+
+async def _booking_out(reference: str) -> BookingOut:
+    row = await repository.booking_by_reference(reference)
     if row is None:
-        raise NotFound(f"There is no booking {canonical}.", code="unknown_booking")
+        raise NotFound(f"There is no booking {reference}.", code="unknown_booking")
     location = await _location_row(row["location"])
     tz = ZoneInfo(location["time_zone"])
     address = None

@@ -36,3 +36,14 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     code = "forbidden"
+
+
+class AlreadyBooked(Conflict):
+    """The hold named in a booking was used by a booking already (the form was sent twice)."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"This appointment is booked already, with the reference {reference}.",
+            code="already_booked",
+        )
+        self.reference = reference

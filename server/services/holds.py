@@ -76,11 +76,6 @@ async def hold_time(
     return held
 
 
-async def release_hold(token: str, location_id: int, stores: StoreCache) -> None:
-    await repository.delete_hold(token)
-    stores.forget_answers(location_id)
-
-
 async def nearest_free(
     store: StoreRecord,
     channel: Channel,

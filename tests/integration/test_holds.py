@@ -108,9 +108,8 @@ async def test_the_holder_books_their_held_time_and_the_hold_is_used_up(
     await hold(db, location)
     booked = await client.post("/api/v1/bookings", json=booking(key, location, hold=mine.token))
     assert booked.status_code == 201, booked.text
-    assert (
-        await Hold.count().where(Hold.location == location) == 1
-    )  # the other customer's hold stays
+    holding = Hold.count().where(Hold.location == location, Hold.booking.is_null())
+    assert await holding == 1  # the other customer's hold stays; mine is used
 
 
 async def test_picking_another_time_releases_the_previous_hold(
@@ -141,3 +140,16 @@ async def test_a_hold_token_of_the_wrong_shape_is_refused_by_the_api(
     response = await client.post("/api/v1/bookings", json=booking(key, location, hold="x;drop"))
     assert response.status_code == 422
     assert "hold" in response.json()["fields"]
+
+
+async def test_a_hold_books_once_and_a_second_booking_with_it_names_the_first(
+    client: Client, db: Database, shop: tuple[str, int]
+) -> None:
+    key, location = shop
+    mine = await hold(db, location)
+    first = await client.post("/api/v1/bookings", json=booking(key, location, hold=mine.token))
+    again = await client.post("/api/v1/bookings", json=booking(key, location, hold=mine.token))
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["error"] == "already_booked"
+    assert first.json()["reference"] in again.json()["detail"]

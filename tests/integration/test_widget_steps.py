@@ -118,7 +118,8 @@ async def test_a_customer_books_in_store_from_a_text_search_to_the_done_step(
         "widget",
         "Island, 4 m wall",
     )
-    assert await Hold.count().where(Hold.location == row["location"]) == 0  # used up
+    unused = Hold.count().where(Hold.location == row["location"], Hold.booking.is_null())
+    assert await unused == 0  # the hold was used up
     assert f'"reference": "{reference}"' in visit.html.replace("&#34;", '"')
 
 
@@ -352,3 +353,128 @@ async def test_the_contrast_theme_is_never_weakened_by_a_brand(
     page = (await client.get(f"/w/{catalog.tenant.key}", params={"theme": "contrast"})).text
     assert "themes-contrast." in page
     assert "brand.css" not in page
+
+
+# --- what a hand-made or repeated form meets ---------------------------------------------------
+
+
+async def test_the_review_form_sent_twice_makes_one_booking_and_shows_it_both_times(
+    client: Client, shop: str
+) -> None:
+    visit = await to_contact(client, shop)
+    await visit.press("continue", **(ERIKA | {"email": "twice@example.com"}))
+    review = visit.page  # what a browser sends again on reload, or Back and resubmit
+    await visit.press("book")
+    first = visit.text("reference")
+    visit.page = review
+    await visit.press("book")
+    assert visit.step == "done", describe(visit)
+    assert visit.text("reference") == first
+    assert await Booking.count().where(Booking.customer_email == "twice@example.com") == 1
+
+
+async def test_a_deep_link_to_a_home_visit_asks_for_the_address_first(
+    client: Client, shop: str
+) -> None:
+    visit = await WidgetVisit(client, shop).open(channel="in_store")
+    await visit.press("search", q="10115")
+    berlin = next(
+        c.attrs["value"]
+        for c in visit.page.controls
+        if c.attrs.get("data-testid") == "store-berlin"
+    )
+    linked = await WidgetVisit(client, shop).open(
+        channel="at_home", location=berlin, date="2027-03-23"
+    )
+    assert linked.step == "address", describe(linked)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"step": "store", "channel": "in_store", "location": "²"},
+        {"step": "date", "channel": "in_store", "location": "1", "date": "0001-01-01"},
+        {"step": "date", "channel": "in_store", "location": "1", "date": "9999-12-31"},
+        {"go": "date", "channel": "in_store", "location": "1", "month": "9999-12"},
+        {"go": "date", "channel": "in_store", "location": "1", "month": "0000-13"},
+        {
+            "step": "time",
+            "channel": "in_store",
+            "location": "1",
+            "date": "2027-03-23",
+            "start": "9999-12-31T12:00:00+00:00",
+        },
+        {
+            "go": "review",
+            "channel": "in_store",
+            "location": "1",
+            "start": "9999-12-31T23:59:00+00:00",
+        },
+        {
+            "go": "book",
+            "channel": "in_store",
+            "location": "1",
+            "start": "2027-02-30T10:00:00+01:00",
+        },
+        {"step": "store", "channel": "in_store", "lat": "nan", "lon": "inf"},
+    ],
+)
+async def test_odd_values_in_a_hand_made_form_lead_to_a_step_not_an_error(
+    client: Client, shop: str, form: dict[str, str]
+) -> None:
+    response = await client.post(f"/w/{shop}/step", data=form)
+    assert response.status_code == 200, response.text[:300]
+    assert 'data-step="' in response.text
+
+
+async def test_a_hand_made_form_cannot_reach_the_details_without_holding_a_time(
+    client: Client, shop: str
+) -> None:
+    visit = await to_contact(client, shop)
+    form = {
+        c.attrs["name"]: c.attrs.get("value", "")
+        for c in visit.page.controls
+        if c.attrs.get("type") == "hidden"
+    }
+    form |= {"go": "review", "hold": ""}
+    response = await client.post(f"/w/{shop}/step", data=form)
+    assert 'data-step="time"' in response.text
+
+
+async def test_a_refused_pick_leaves_the_customers_earlier_hold_theirs(
+    client: Client, shop: str
+) -> None:
+    first = await to_contact(client, shop)
+    mine = first.state("start")
+    other = await to_contact(client, shop)  # holds the next time (capacity 1)
+    taken = other.state("start")
+    await first.press("back")
+    assert first.step == "time"
+    starts = [b.attrs["value"] for b in first.buttons("slot")]
+    assert mine in starts  # my own hold does not hide my time from me
+    assert taken not in starts
+    form = {
+        c.attrs["name"]: c.attrs.get("value", "")
+        for c in first.page.controls
+        if c.attrs.get("type") == "hidden"
+    }
+    response = await client.post(f"/w/{shop}/step", data=form | {"step": "time", "start": taken})
+    assert "just taken" in response.text
+    again = WidgetVisit(client, shop)
+    again._read(response)
+    assert mine in [b.attrs["value"] for b in again.buttons("slot")]  # still held for me
+    assert await Hold.count().where(Hold.token == first.state("hold")) == 1
+
+
+async def test_the_calendar_file_of_a_request_is_tentative(client: Client, shop: str) -> None:
+    visit = await WidgetVisit(client, shop).open()
+    await visit.press("channel-online")
+    await visit.press("search", q="10115")
+    await visit.press("store-berlin")
+    await visit.press("day-2027-03-23")
+    await visit.press("slot")
+    await visit.press("continue", **ERIKA)
+    await visit.press("book")
+    href = visit.html.split('data-testid="ics"')[0].rsplit('href="', 1)[1].split('"')[0]
+    ics = await client.get(href.replace("&amp;", "&"))
+    assert b"STATUS:TENTATIVE" in ics.content

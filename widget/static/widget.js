@@ -71,6 +71,9 @@
     busy = true;
     root.setAttribute("aria-busy", "true");
     var data = new FormData(form, submitter);
+    // Browsers before 2023 ignore the submitter argument; the pressed button carries the
+    // choice (a store, a day, a time), so add it by hand there.
+    if (submitter && submitter.name && !data.has(submitter.name)) data.append(submitter.name, submitter.value);
     if (!data.get("tz")) data.set("tz", zone);
     fetch(form.action, {
       method: "POST",
@@ -79,11 +82,11 @@
       credentials: "omit",
     })
       .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
+        if (!response.ok) throw new Error(response.status >= 500 ? "failed" : "offline");
         return response.text();
       })
       .then(show)
-      .catch(function () {
+      .catch(function (error) {
         // Nothing typed is lost: the form stays as it was; say what happened.
         var notice = form.querySelector("[data-bw-offline]");
         if (!notice) {
@@ -93,7 +96,8 @@
           notice.setAttribute("data-bw-offline", "");
           form.insertBefore(notice, form.firstChild);
         }
-        notice.textContent = root.getAttribute("data-offline") || "The connection failed. Please try again.";
+        var failed = error && error.message === "failed";
+        notice.textContent = root.getAttribute(failed ? "data-failed" : "data-offline");
       })
       .finally(function () {
         busy = false;

@@ -44,8 +44,8 @@ def error_page(
         },
     )
     # An error page may be framed by anyone: it shows nothing of a tenant.
-    headers = widget_headers(["*"]) | {
-        "Content-Security-Policy": "default-src 'none'; style-src 'self'"
+    headers = widget_headers([]) | {
+        "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src data:"
     }
     return Response(html, status_code=status, media_type=MediaType.HTML, headers=headers)
 

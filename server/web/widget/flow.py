@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 
 from server.adapters import repository
 from server.adapters.repository import StoreRecord, TenantRecord
-from server.domain.model import BookingMode, Channel, Slot
+from server.domain.model import Channel, Slot
 from server.schemas import (
     AddressOut,
     BookingIn,
@@ -28,13 +28,20 @@ from server.schemas import (
     LocationOut,
 )
 from server.services.availability import MAX_DAYS, channel_rules, free_slots_between
-from server.services.bookings import create_booking
+from server.services.bookings import booking_for_holder, create_booking
 from server.services.contact import clean_contact
-from server.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from server.services.errors import (
+    AlreadyBooked,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+)
 from server.services.holds import hold_time, nearest_free
 from server.services.home_visits import match_address
 from server.services.locations import search_locations
 from server.web.context import AppContext
+from server.web.widget import values
 from server.web.widget.rendering import gettext
 from server.web.widget.state import WidgetState
 
@@ -68,6 +75,7 @@ class Flow:
     ctx: AppContext
     locale: str
     now: datetime
+    _offered: dict[Channel, int] | None = None
 
     def _(self, message: str, **values: Any) -> str:
         return gettext(self.locale, message, **values)
@@ -91,7 +99,9 @@ class Flow:
     # --- channel --------------------------------------------------------------------------
 
     async def offered(self) -> dict[Channel, int]:
-        return await repository.channels_offered(self.tenant.id)
+        if self._offered is None:  # asked at several steps of one request: one query
+            self._offered = await repository.channels_offered(self.tenant.id)
+        return self._offered
 
     async def _channel(self, state: WidgetState) -> Screen:
         offered = await self.offered()
@@ -138,7 +148,7 @@ class Flow:
             state.q = ""
         elif state.q.strip():  # a typed place replaces an earlier position
             state.lat = state.lon = ""
-        lat, lon = _number(state.lat), _number(state.lon)
+        lat, lon = values.number(state.lat), values.number(state.lon)
         if state.q.strip() or (lat is not None and lon is not None):
             try:
                 found = await search_locations(
@@ -193,7 +203,7 @@ class Flow:
     async def store_of(self, state: WidgetState) -> tuple[StoreRecord, Channel] | None:
         """The chosen store and channel, if both are valid together."""
         channel = await self._chosen_channel(state)
-        location = _integer(state.location)
+        location = values.integer(state.location)
         if channel is None or location is None:
             return None
         try:
@@ -202,7 +212,16 @@ class Flow:
             return None
         if store.tenant_id != self.tenant.id or channel not in store.channels:
             return None
+        if channel is Channel.AT_HOME and not await self._visits(store, state):
+            return None  # a home visit needs an address this store serves (a deep link has none)
         return store, channel
+
+    async def _visits(self, store: StoreRecord, state: WidgetState) -> bool:
+        if not all(len(getattr(state, f).strip()) >= 1 for f in ("street", "postal_code", "city")):
+            return False
+        index = await self.ctx.directory.index(self.tenant)
+        served = match_address(index, self._home_address(state), self.ctx.gazetteer)
+        return served is not None and served.location.id == store.id
 
     # --- when -----------------------------------------------------------------------------
 
@@ -212,22 +231,28 @@ class Flow:
             state.location = ""
             return await self._place(_with(state, go=""))
         store, channel = chosen
-        if state.step == "date" and not state.go and _day(state.date):
+        if state.step == "date" and not state.go and values.day(state.date):
             return await self._time(state)
         today = self.now.astimezone(store.time_zone).date()
         last_day = (self.now + store.horizon).astimezone(store.time_zone).date()
-        month = _month(state.month) or _month(state.date[:7])
+        month = values.month(state.month) or values.month(state.date[:7])
         if month is None:
-            upcoming = await self._free_days(store, channel, today, today + timedelta(MAX_DAYS))
+            upcoming = await self._free_days(
+                store, channel, today, today + timedelta(MAX_DAYS - 1), state.hold
+            )
             month = (upcoming[0] if upcoming else today).replace(day=1)
-        month = max(month, today.replace(day=1))
-        month_end = _month_end(month)
+        # Only months the store takes bookings in; a hand-made month=9999-12 lands on the last.
+        month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
+        month_end = values.month_end(month)
         first, last = max(month, today), min(month_end, last_day)
-        free = await self._free_days(store, channel, first, last) if first <= last else []
+        free = (
+            await self._free_days(store, channel, first, last, state.hold) if first <= last else []
+        )
         next_free = None
         if not free and month_end < last_day:
+            after = month_end + timedelta(1)
             ahead = await self._free_days(
-                store, channel, month_end + timedelta(1), month_end + timedelta(MAX_DAYS)
+                store, channel, after, min(after + timedelta(MAX_DAYS - 1), last_day), state.hold
             )
             next_free = ahead[0] if ahead else None
         state.month = month.strftime("%Y-%m")
@@ -236,16 +261,17 @@ class Flow:
             "month": month,
             "free": set(free),
             "today": today,
-            "previous": _previous_month(month) if month > today.replace(day=1) else None,
+            "previous": values.previous_month(month) if month > today.replace(day=1) else None,
             "next": month_end + timedelta(1) if month_end < last_day else None,
             "next_free": next_free,
         }
         return Screen("date", state, data)
 
     async def _free_days(
-        self, store: StoreRecord, channel: Channel, first: date, last: date
+        self, store: StoreRecord, channel: Channel, first: date, last: date, hold: str = ""
     ) -> list[date]:
-        slots = await self._slots(store, channel, first, last, hold=None)
+        """Local dates with a free time; the customer's own hold does not make a day full."""
+        slots = await self._slots(store, channel, first, last, hold=hold or None)
         return sorted({s.start.astimezone(store.time_zone).date() for s in slots})
 
     async def _slots(
@@ -258,7 +284,7 @@ class Flow:
         self, state: WidgetState, notice: str = "", alternatives: bool = False
     ) -> Screen:
         chosen = await self.store_of(state)
-        day = _day(state.date)
+        day = values.day(state.date)
         if chosen is None or day is None:
             return await self._date(_with(state, go="", step=""))
         store, channel = chosen
@@ -271,15 +297,17 @@ class Flow:
             "slots": slots,
             "tz": store.time_zone,
             "zone_differs": bool(state.tz) and state.tz != store.time_zone.key,
+            # Named for that day: after a DST change the zone's name changes too.
+            "zone_at": datetime.combine(day, time(12), tzinfo=store.time_zone),
             "alternatives": [],
         }
         if alternatives:
-            wanted = _moment(state.start) or self.now
+            wanted = values.moment(state.start) or self.now
             data["alternatives"] = await nearest_free(store, channel, wanted, self.now)
         return Screen("time", state, data, notice=notice)
 
     async def _hold(self, state: WidgetState, store: StoreRecord, channel: Channel) -> Screen:
-        start = _moment(state.start)
+        start = values.moment(state.start)
         if start is None:
             return await self._time(_with(state, step="", start=""))
         try:
@@ -294,7 +322,8 @@ class Flow:
                 replaces=state.hold or None,
             )
         except ServiceError:
-            state.hold = ""
+            # The refusal rolled back the release of the customer's previous hold: keep its
+            # token, so their next pick replaces it instead of leaving it in their way.
             return await self._time(
                 _with(state, step="", go=""),
                 notice=self._("Sorry, this time was just taken. These are the nearest free ones:"),
@@ -308,10 +337,12 @@ class Flow:
 
     async def _contact(self, state: WidgetState) -> Screen:
         chosen = await self.store_of(state)
-        start = _moment(state.start)
+        start = values.moment(state.start)
         if chosen is None or start is None:
             return await self._time(_with(state, go="", step=""))
         store, channel = chosen
+        if not state.hold:  # a hand-made form that skipped picking (and so holding) a time
+            return await self._time(_with(state, go="", step=""))
         if state.step == "contact" and not state.go:
             errors = self.contact_errors(state, store, channel)
             if not errors:
@@ -352,7 +383,7 @@ class Flow:
 
     async def _review(self, state: WidgetState) -> Screen:
         chosen = await self.store_of(state)
-        if chosen is None or _moment(state.start) is None:
+        if chosen is None or values.moment(state.start) is None:
             return await self._time(_with(state, go="", step=""))
         store, channel = chosen
         if self.contact_errors(state, store, channel):
@@ -361,7 +392,7 @@ class Flow:
 
     async def _book(self, state: WidgetState) -> Screen:
         chosen = await self.store_of(state)
-        start = _moment(state.start)
+        start = values.moment(state.start)
         if chosen is None or start is None:
             return await self._time(_with(state, go="", step=""))
         store, channel = chosen
@@ -390,24 +421,28 @@ class Flow:
                 directory=self.ctx.directory,
                 gazetteer=self.ctx.gazetteer,
             )
+        except AlreadyBooked as done:
+            # The same form again (a reload, a retry): show the booking it already made.
+            booking = await booking_for_holder(
+                done.reference, now=self.now, keys=self.ctx.settings.signing_keys
+            )
         except (Conflict, InvalidInput) as error:
             if "start" not in error.fields:
                 raise
             # The hold lapsed and someone else took the time (or it passed): offer the
             # nearest free times; name, email and notes stay in the state.
-            state.hold = state.hold_until = ""
+            taken = error.code == "slot_taken"
             return await self._time(
-                _with(state, go="", step=""),
+                _with(state, go="", step="", hold_until=""),
                 notice=self._(
                     "Sorry, your time was taken while you were typing. Please pick another "
                     "one; your details are kept."
-                ),
+                )
+                if taken
+                else self._("This time can no longer be booked. Please pick another one."),
                 alternatives=True,
             )
-        data = self._when(store, channel, state) | {
-            "direct": store.booking_mode is BookingMode.DIRECT
-        }
-        return Screen("done", state, data, booked=booking)
+        return Screen("done", state, self._when(store, channel, state), booked=booking)
 
     # --- views ----------------------------------------------------------------------------
 
@@ -426,7 +461,7 @@ class Flow:
         )
 
     def _when(self, store: StoreRecord, channel: Channel, state: WidgetState) -> dict[str, Any]:
-        start = _moment(state.start)
+        start = values.moment(state.start)
         assert start is not None
         rules = store.channels[channel]
         return {
@@ -435,7 +470,7 @@ class Flow:
             "start": start,
             "end": start + rules.duration,
             "tz": store.time_zone,
-            "hold_until": _moment(state.hold_until),
+            "hold_until": values.moment(state.hold_until),
         }
 
 
@@ -447,49 +482,3 @@ def location_out_address(store: StoreRecord) -> AddressOut:
 
 def _with(state: WidgetState, **changes: str) -> WidgetState:
     return msgspec.structs.replace(state, **changes)
-
-
-# --- reading form values ----------------------------------------------------------------------
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value == value else None  # NaN is not a position
-
-
-def _integer(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _month(text: str) -> date | None:
-    try:
-        return date.fromisoformat(f"{text}-01") if len(text) == 7 else None
-    except ValueError:
-        return None
-
-
-def _month_end(month: date) -> date:
-    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def _previous_month(month: date) -> date:
-    return (month - timedelta(days=1)).replace(day=1)
-
-
-def _moment(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None

@@ -60,7 +60,7 @@ class WidgetController(Controller):
         state.go = _first_step(state)
         return await _answer(ctx, tenant, state, accept_language, fragment=False)
 
-    @post("/{key:str}/step")
+    @post("/{key:str}/step", status_code=200)
     async def step(
         self,
         ctx: Context,
@@ -97,6 +97,8 @@ class WidgetController(Controller):
             summary=booking.location.name,
             location=f"{where.street}, {where.postal_code} {where.city}",
             description=f"Reference {booking.reference}",
+            tentative=booking.status == "requested",
+            cancelled=booking.status in {"cancelled", "declined"},
         )
         return Response(
             calendar_file(event, ctx.clock.now()),
@@ -145,7 +147,6 @@ async def _answer(
     state.theme = state.theme if state.theme in THEMES else _theme(tenant)
     state.host = state.host if state.host in tenant.allowed_origins else ""
     flow = Flow(tenant=tenant, ctx=ctx, locale=locale, now=ctx.clock.now())
-    status = 200
     try:
         screen = await flow.show(state)
     except ServiceError:
@@ -159,7 +160,6 @@ async def _answer(
     template = f"steps/{screen.step}.html" if fragment else "page.html"
     return Response(
         render(locale, template, context),
-        status_code=status,
         media_type=MediaType.HTML,
         headers=widget_headers(tenant.allowed_origins),
     )

@@ -3,7 +3,6 @@ customer's language and the store's time zone."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,7 +46,6 @@ def step_context(
             else None
         ),
         "progress": progress(state.channel, offered),
-        "now": datetime.now(UTC_ZONE),
         "ics_url": (
             f"/w/ics/{booked.reference}?token={booked.manage_token}" if booked is not None else ""
         ),
