@@ -250,7 +250,10 @@ async def test_a_keyboard_user_books_with_tab_enter_and_arrows_and_hears_each_st
     await keys.type("Berlin")
     async with widget.moving_to("store"):
         await keys.press("Enter")
-    await arrives("Step 2 of 6: Choose a store")
+    # The same step with results: focus stays where the search was sent from, and the
+    # results are announced instead of the step.
+    assert await widget.focused() == "search"
+    assert await widget.announcement() == "Stores near Berlin"
     await keys.tab_to(widget.frame.get_by_test_id("store-berlin-mitte"))
     async with widget.moving_to("date"):
         await keys.press("Enter")
@@ -270,6 +273,11 @@ async def test_a_keyboard_user_books_with_tab_enter_and_arrows_and_hears_each_st
     async with widget.moving_to("contact"):
         await keys.press("Space")
     await arrives("Step 5 of 6: Your details")
+
+    await keys.tab_to(widget.frame.get_by_test_id("continue"))
+    async with widget.moving_to("contact"):
+        await keys.press("Enter")  # nothing typed yet: the problems are shown
+    assert await widget.focused() == "bw-name"  # the first field with a problem
 
     await keys.tab_to(widget.frame.get_by_test_id("field-name"))
     await keys.type(ERIKA["name"])

@@ -41,18 +41,26 @@
     }
   }
 
-  // After a new step is in place: focus its heading, announce it, tell the host.
-  function arrived(announce) {
+  // After an answer is in place. A new step: focus its heading and announce it. The same
+  // step again: focus the first field with a problem, else the control that was pressed
+  // (a month arrow, the search button), so keyboard users keep their place.
+  function arrived(previous, pressed) {
     var step = currentStep();
     if (!step) return;
     enhance();
-    var heading = document.getElementById("bw-heading");
-    if (announce) {
-      if (heading) heading.focus();
+    var name = step.getAttribute("data-step");
+    if (previous !== undefined) {
+      var again = previous === name;
+      var invalid = step.querySelector('[aria-invalid="true"]');
+      var same = again && pressed && root.querySelector('[data-testid="' + pressed + '"]:not([disabled])');
+      var target = invalid || same || document.getElementById("bw-heading");
+      if (target) target.focus();
       var progress = step.querySelector(".bw-progress");
-      live.textContent = (progress ? progress.textContent + ": " : "") + step.getAttribute("data-title");
+      var count = step.querySelector('[data-testid="results-count"], [data-testid="no-results"]');
+      live.textContent = again && count ? count.textContent
+        : (progress ? progress.textContent + ": " : "") + step.getAttribute("data-title");
     }
-    post({ type: "bw:step", step: step.getAttribute("data-step") });
+    post({ type: "bw:step", step: name });
     var booked = step.getAttribute("data-booked");
     if (booked) {
       var detail = JSON.parse(booked);
@@ -61,15 +69,16 @@
     }
   }
 
-  function show(html) {
+  function show(html, previous, pressed) {
     document.getElementById("bw-slot").innerHTML = html;
-    arrived(true);
+    arrived(previous, pressed);
   }
 
   function send(form, submitter) {
     if (busy) return;
     busy = true;
     root.setAttribute("aria-busy", "true");
+    var previous = currentStep() ? currentStep().getAttribute("data-step") : "";
     var data = new FormData(form, submitter);
     // Browsers before 2023 ignore the submitter argument; the pressed button carries the
     // choice (a store, a day, a time), so add it by hand there.
@@ -85,7 +94,9 @@
         if (!response.ok) throw new Error(response.status >= 500 ? "failed" : "offline");
         return response.text();
       })
-      .then(show)
+      .then(function (html) {
+        show(html, previous, submitter && submitter.getAttribute("data-testid"));
+      })
       .catch(function (error) {
         // Nothing typed is lost: the form stays as it was; say what happened.
         var notice = form.querySelector("[data-bw-offline]");
@@ -197,6 +208,6 @@
 
   enhance();
   post({ type: "bw:ready", step: currentStep() ? currentStep().getAttribute("data-step") : "" });
-  arrived(false);
+  arrived();
   reportHeight();
 })();
