@@ -62,6 +62,12 @@
     return el;
   };
 
+  // The loader's own two labels, in the widget's language: the tag's, else the page's.
+  function label(w, i) {
+    const lang = (w.script.dataset.locale || document.documentElement.lang || '').slice(0, 2);
+    return (lang == 'de' ? ['Termin buchen', 'Schlie\u00dfen'] : ['Book an appointment', 'Close'])[i];
+  }
+
   function frameSrc(w, o) {
     const d = w.script.dataset;
     // Opening options beat the host URL, which beats the script tag; empty values are left out.
@@ -83,7 +89,7 @@
 
   function frame(w, o) {
     const f = make('iframe', 'frame', 'width:100%;border:0;min-height:480px');
-    f.title = w.script.dataset.title || 'Book an appointment';
+    f.title = w.script.dataset.title || label(w, 0);
     f.setAttribute('allow', 'geolocation');
     if (w.mode == 'inline') f.setAttribute('loading', 'lazy');
     f.src = frameSrc(w, o);
@@ -132,9 +138,9 @@
         const close = make('button', 'close', 'display:block;margin-left:auto;border:0;background:none;font-size:24px');
         close.type = 'button';
         close.textContent = '\u00d7';
-        close.setAttribute('aria-label', 'Close');
+        close.setAttribute('aria-label', label(w, 1));
         close.addEventListener('click', () => dialog.close());
-        dialog.setAttribute('aria-label', w.script.dataset.title || 'Book an appointment');
+        dialog.setAttribute('aria-label', w.script.dataset.title || label(w, 0));
         dialog.append(close, frame(w, o));
         document.body.append(dialog);
       }
@@ -154,7 +160,7 @@
     } else if (w.mode == 'button') {
       const button = make('button', 'button', 'position:fixed;right:16px;bottom:16px;z-index:2147483000;padding:12px 16px');
       button.type = 'button';
-      button.textContent = d.label || 'Book an appointment';
+      button.textContent = d.label || label(w, 0);
       button.addEventListener('click', () => open(w, {}));
       document.body.append(button);
     }

@@ -223,7 +223,7 @@ async def test_an_inline_widget_is_a_titled_frame_that_follows_its_content_heigh
     widget = host.widget_in("book")
     await host.wait_for_event("bookwidget:ready")
 
-    await expect(widget.element).to_have_attribute("title", "Book an appointment")
+    await expect(widget.element).to_have_attribute("title", "Termin buchen")  # data-locale="de"
     await expect(widget.element).to_have_attribute("allow", "geolocation")
     await expect(widget.element).to_have_attribute("loading", "lazy")
     await expect(widget.element).to_have_class("bookwidget-frame")

@@ -332,3 +332,14 @@ async def test_axe_finds_nothing_serious_in_any_frame_on_any_step(
     found["popup, open"] = await serious_violations(page)
 
     assert {step: problems for step, problems in found.items() if problems} == {}
+
+
+async def test_a_german_page_gets_the_loaders_labels_and_the_widget_in_german(
+    demo: Demo, page: Page
+) -> None:
+    await page.goto(f"{demo.partner}/?locale=de")
+    await expect(page.get_by_test_id("bookwidget-button")).to_have_text("Termin buchen")
+    frame = page.locator("#book iframe")
+    await expect(frame).to_have_attribute("title", "Termin buchen")
+    heading = page.frame_locator("#book iframe").get_by_test_id("step-heading")
+    await expect(heading).to_have_text("Welche Art von Termin möchten Sie?")
