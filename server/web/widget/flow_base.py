@@ -4,6 +4,7 @@ and channel, and the pieces of a step's view (see `flow.py` for how steps follow
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,7 @@ class Screen:
 
 
 @dataclass
-class FlowBase:
+class FlowBase(ABC):
     tenant: TenantRecord
     ctx: AppContext
     locale: str
@@ -115,30 +116,30 @@ class FlowBase:
             "hold_until": values.moment(state.hold_until),
         }
 
-    # The steps, defined by the mixins in steps_*.py; each may lead to another's.
+    # The steps, each defined by one of the mixins in steps_*.py and called by the others.
 
-    async def _channel(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _channel(self, state: WidgetState) -> Screen: ...
 
-    async def _place(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _place(self, state: WidgetState) -> Screen: ...
 
-    async def _address(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _address(self, state: WidgetState) -> Screen: ...
 
-    async def _date(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _date(self, state: WidgetState) -> Screen: ...
 
+    @abstractmethod
     async def _time(
         self, state: WidgetState, notice: str = "", alternatives: bool = False
-    ) -> Screen:
-        raise NotImplementedError
+    ) -> Screen: ...
 
-    async def _contact(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _contact(self, state: WidgetState) -> Screen: ...
 
-    async def _review(self, state: WidgetState) -> Screen:
-        raise NotImplementedError
+    @abstractmethod
+    async def _review(self, state: WidgetState) -> Screen: ...
 
 
 def location_out_address(store: StoreRecord) -> AddressOut:
