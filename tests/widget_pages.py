@@ -121,6 +121,16 @@ class WidgetVisit:
         self._read(await self.client.post(self.page.action, data=form))
         return self
 
+    async def send_by_hand(self, **changes: str) -> WidgetVisit:
+        """Post this step's hidden state with `changes`, as a hand-made form would."""
+        form = {
+            c.attrs["name"]: c.attrs.get("value", "")
+            for c in self.page.controls
+            if c.attrs.get("type") == "hidden"
+        }
+        self._read(await self.client.post(self.page.action, data=form | changes))
+        return self
+
     def _read(self, response: httpx.Response) -> None:
         self.response = response
         self.page = ParsedPage()

@@ -34,14 +34,14 @@ async def slots_json(
     """The slots answer as JSON (`SlotsOut`), from this second's cache when another request
     for the same store, channel and days computed it already (see `store_cache`)."""
     store = await stores.get(location_id)
-    rules = channel_rules(store, channel)
+    channel_rules(store, channel)  # a channel the store does not offer is refused first
     first, last = requested_days(store.time_zone, from_date, to_date, now)
     key = SlotsKey(store.id, channel, first, last, int(now.timestamp()))
     answer = stores.answer(key)
     if answer is None:
         # Encoded once here, not per response: at 200 slots the JSON is 15 KB, and encoding
         # it costs about as much as the rest of a cached request.
-        answer = msgspec.json.encode(await compute_slots(store, rules, channel, first, last, now))
+        answer = msgspec.json.encode(await compute_slots(store, channel, first, last, now))
         stores.remember(key, answer)
     return answer
 
@@ -71,7 +71,6 @@ def requested_days(
 
 async def compute_slots(
     store: StoreRecord,
-    rules: ChannelRules,
     channel: Channel,
     first: date,
     last: date,
@@ -79,7 +78,7 @@ async def compute_slots(
 ) -> SlotsOut:
     """Free times of one store and channel on local dates first..last, from committed rows."""
     tz = store.time_zone
-    slots = await free_slots_between(store, rules, channel, first, last, now)
+    slots = await free_slots_between(store, channel, first, last, now)
     by_day = group_by_local_day(slots, tz)
     days = [
         DayOut(
@@ -103,7 +102,6 @@ async def compute_slots(
 
 async def free_slots_between(
     store: StoreRecord,
-    rules: ChannelRules,
     channel: Channel,
     first: date,
     last: date,
@@ -113,6 +111,7 @@ async def free_slots_between(
 ) -> list[Slot]:
     """Free slots on local dates first..last; a customer's own `hold` does not hide its time
     from them (everyone else sees it taken)."""
+    rules = channel_rules(store, channel)
     window = local_days_window(first, last, store.time_zone)
     closures = await repository.closures_overlapping(store.id, window)
     busy = await repository.busy_overlapping(store.id, channel, window, now, except_hold=hold)

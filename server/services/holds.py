@@ -87,9 +87,6 @@ async def nearest_free(
 ) -> list[Slot]:
     """The `count` free slots closest in time to `wanted`, from its local day on for `days`
     days: what to offer a customer whose time was taken."""
-    rules = channel_rules(store, channel)
     first = max(wanted, now).astimezone(store.time_zone).date()
-    slots = await free_slots_between(
-        store, rules, channel, first, first + timedelta(days=days - 1), now
-    )
+    slots = await free_slots_between(store, channel, first, first + timedelta(days=days - 1), now)
     return sorted(sorted(slots, key=lambda s: abs(s.start - wanted))[:count], key=lambda s: s.start)

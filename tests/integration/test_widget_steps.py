@@ -431,14 +431,8 @@ async def test_a_hand_made_form_cannot_reach_the_details_without_holding_a_time(
     client: Client, shop: str
 ) -> None:
     visit = await to_contact(client, shop)
-    form = {
-        c.attrs["name"]: c.attrs.get("value", "")
-        for c in visit.page.controls
-        if c.attrs.get("type") == "hidden"
-    }
-    form |= {"go": "review", "hold": ""}
-    response = await client.post(f"/w/{shop}/step", data=form)
-    assert 'data-step="time"' in response.text
+    await visit.send_by_hand(go="review", hold="")
+    assert visit.step == "time"
 
 
 async def test_a_refused_pick_leaves_the_customers_earlier_hold_theirs(
@@ -453,17 +447,11 @@ async def test_a_refused_pick_leaves_the_customers_earlier_hold_theirs(
     starts = [b.attrs["value"] for b in first.buttons("slot")]
     assert mine in starts  # my own hold does not hide my time from me
     assert taken not in starts
-    form = {
-        c.attrs["name"]: c.attrs.get("value", "")
-        for c in first.page.controls
-        if c.attrs.get("type") == "hidden"
-    }
-    response = await client.post(f"/w/{shop}/step", data=form | {"step": "time", "start": taken})
-    assert "just taken" in response.text
-    again = WidgetVisit(client, shop)
-    again._read(response)
-    assert mine in [b.attrs["value"] for b in again.buttons("slot")]  # still held for me
-    assert await Hold.count().where(Hold.token == first.state("hold")) == 1
+    held = first.state("hold")
+    await first.send_by_hand(step="time", start=taken)
+    assert "just taken" in first.text("notice")
+    assert mine in [b.attrs["value"] for b in first.buttons("slot")]  # still held for me
+    assert await Hold.count().where(Hold.token == held) == 1
 
 
 async def test_the_calendar_file_of_a_request_is_tentative(client: Client, shop: str) -> None:

@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from server.adapters.repository import StoreRecord
-from server.domain.model import Channel, Slot
-from server.services.availability import MAX_DAYS, channel_rules, free_slots_between
+from server.domain.model import Channel
+from server.services.availability import MAX_DAYS, free_slots_between
 from server.services.errors import ServiceError
 from server.services.holds import hold_time, nearest_free
 from server.web.widget import values
@@ -62,14 +62,8 @@ class WhenSteps(FlowBase):
         self, store: StoreRecord, channel: Channel, first: date, last: date, hold: str = ""
     ) -> list[date]:
         """Local dates with a free time; the customer's own hold does not make a day full."""
-        slots = await self._slots(store, channel, first, last, hold=hold or None)
+        slots = await free_slots_between(store, channel, first, last, self.now, hold=hold or None)
         return sorted({s.start.astimezone(store.time_zone).date() for s in slots})
-
-    async def _slots(
-        self, store: StoreRecord, channel: Channel, first: date, last: date, hold: str | None
-    ) -> list[Slot]:
-        rules = channel_rules(store, channel)
-        return await free_slots_between(store, rules, channel, first, last, self.now, hold=hold)
 
     async def _time(
         self, state: WidgetState, notice: str = "", alternatives: bool = False
@@ -81,7 +75,9 @@ class WhenSteps(FlowBase):
         store, channel = chosen
         if state.step == "time" and not state.go and state.start:
             return await self._hold(state, store, channel)
-        slots = await self._slots(store, channel, day, day, hold=state.hold or None)
+        slots = await free_slots_between(
+            store, channel, day, day, self.now, hold=state.hold or None
+        )
         data: dict[str, Any] = {
             "store": self._store_view(store),
             "day": day,
