@@ -41,6 +41,8 @@ class Demo:
     api: str
     partner: str
     data_dir: Path
+    #: The demo's mailbox page: what its SMTP sink caught.
+    mailbox: str = ""
 
 
 #: How long a picked time stays held in `short_holds_demo` (ten minutes in `demo`): long
@@ -65,8 +67,8 @@ def short_holds_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]
 
 @contextmanager
 def running_demo(data_dir: Path, **env: str) -> Iterator[Demo]:
-    """`bookwidget demo` on two free ports, with its data in `data_dir` and `env` added."""
-    api_port, partner_port = free_port(), free_port()
+    """`bookwidget demo` on free ports, with its data in `data_dir` and `env` added."""
+    api_port, partner_port, mailbox_port, smtp_port = (free_port() for _ in range(4))
     log = (data_dir / "demo.log").open("w")
     process = subprocess.Popen(
         [
@@ -78,16 +80,26 @@ def running_demo(data_dir: Path, **env: str) -> Iterator[Demo]:
             str(api_port),
             "--partner-port",
             str(partner_port),
+            "--mailbox-port",
+            str(mailbox_port),
+            "--smtp-port",
+            str(smtp_port),
         ],
         env={**os.environ, "BOOKWIDGET_DATA_DIR": str(data_dir), **env},
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    demo = Demo(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{partner_port}", data_dir)
+    demo = Demo(
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{partner_port}",
+        data_dir,
+        mailbox=f"http://127.0.0.1:{mailbox_port}",
+    )
     try:
         _wait_for(f"{demo.api}/healthz", process, data_dir / "demo.log")
         _wait_for(demo.partner, process, data_dir / "demo.log")
+        _wait_for(demo.mailbox, process, data_dir / "demo.log")
         yield demo
     finally:
         process.terminate()

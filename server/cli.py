@@ -1,4 +1,4 @@
-"""`bookwidget` — serve, migrate, load, demo."""
+"""`bookwidget` — serve, migrate, load, worker, outbox, demo."""
 
 from __future__ import annotations
 
@@ -65,12 +65,32 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path)
     load.set_defaults(run=_load)
 
+    worker = commands.add_parser(
+        "worker", help="send the outbox's messages (any number may run, on any host)"
+    )
+    worker.set_defaults(run=_worker)
+
+    box = commands.add_parser("outbox", help="list failed or pending messages; retry failed ones")
+    box.add_argument(
+        "--status",
+        choices=["failed", "pending", "sent", "all"],
+        default="failed",
+        help="which messages to list (default: failed)",
+    )
+    box_commands = box.add_subparsers(metavar="ACTION")
+    retry = box_commands.add_parser("retry", help="queue failed messages again")
+    retry.add_argument("ids", type=int, nargs="*", help="message ids (default: every failed one)")
+    retry.set_defaults(run=_outbox_retry)
+    box.set_defaults(run=_outbox_list)
+
     demo = commands.add_parser(
         "demo", help="demo: SQLite, demo stores, API on --port, partner page on another origin"
     )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--partner-port", type=int, default=None, help="default: --port + 1")
+    demo.add_argument("--mailbox-port", type=int, default=None, help="default: --port + 2")
+    demo.add_argument("--smtp-port", type=int, default=None, help="default: --port + 25")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -135,11 +155,79 @@ async def _with_engine(
         await close_engine(engine)
 
 
+def _worker(_: argparse.Namespace, settings: Settings) -> int:
+    """Run a dispatcher until SIGINT or SIGTERM; the message in hand is finished first."""
+    import signal
+
+    from server.adapters.mailer import SmtpMailer
+    from server.services.clock import SystemClock
+    from server.services.dispatcher import Dispatcher
+
+    async def work(engine: Engine) -> None:  # type: ignore[type-arg]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        dispatcher = Dispatcher(
+            engine=engine, mailer=SmtpMailer(settings.smtp), settings=settings, clock=SystemClock()
+        )
+        print(
+            f"bookwidget: worker {dispatcher.name} sending mail via {settings.smtp.host}:"
+            f"{settings.smtp.port}; Ctrl+C stops it",
+            flush=True,
+        )
+        await dispatcher.run(stop)
+
+    asyncio.run(_with_engine(settings, work))
+    return 0
+
+
+def _outbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from server.adapters import outbox
+
+    statuses = ["pending", "failed", "sent"] if args.status == "all" else [args.status]
+
+    async def listing(_: Engine) -> tuple[list[outbox.MessageRow], dict[str, int]]:  # type: ignore[type-arg]
+        return await outbox.listing(statuses), await outbox.counts()
+
+    rows, counts = asyncio.run(_with_engine(settings, listing))
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed"))
+    print(f"bookwidget: outbox: {summary}")
+    for row in rows:
+        when = (row.sent_at or row.due_at).strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"  #{row.id:<6} {row.status:<7} {row.kind:<6} booking {row.reference or '-':<8} "
+            f"attempts {row.attempts:<2} {when}  {row.last_error[:80]}"
+        )
+    if args.status == "failed" and rows:
+        print("retry them with: bookwidget outbox retry [ID ...]")
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from server.adapters import outbox
+
+    async def retry(engine: Engine) -> int:  # type: ignore[type-arg]
+        return await outbox.retry_failed(engine, args.ids or None, datetime.now(UTC))
+
+    count = asyncio.run(_with_engine(settings, retry))
+    print(f"bookwidget: {count} failed message(s) queued again")
+    return 0
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from server.demo.run import run_demo
 
-    partner_port = args.partner_port or args.port + 1
-    asyncio.run(run_demo(settings, host=args.host, port=args.port, partner_port=partner_port))
+    asyncio.run(
+        run_demo(
+            settings,
+            host=args.host,
+            port=args.port,
+            partner_port=args.partner_port or args.port + 1,
+            mailbox_port=args.mailbox_port or args.port + 2,
+            smtp_port=args.smtp_port or args.port + 25,
+        )
+    )
     return 0
 
 

@@ -48,7 +48,12 @@ async def database(
 ) -> AsyncIterator[Database]:
     kind: str = request.param
     directory: Path = tmp_path_factory.mktemp(f"db-{kind}")
-    env = {"BOOKWIDGET_DATA_DIR": str(directory), "BOOKWIDGET_SECRET_KEYS": TEST_KEYS}
+    env = {
+        "BOOKWIDGET_DATA_DIR": str(directory),
+        "BOOKWIDGET_SECRET_KEYS": TEST_KEYS,
+        # Tests send the outbox themselves, with a dispatcher of their own (tests/mail.py).
+        "BOOKWIDGET_DISPATCHER": "off",
+    }
     if kind == "postgres":
         if postgres_admin_dsn() is None:
             pytest.skip(skip_reason())

@@ -21,6 +21,7 @@ from server.adapters.tables import (
     Location,
     LocationChannel,
     OpeningHours,
+    Salesperson,
     Tenant,
 )
 from server.domain.model import (
@@ -219,9 +220,8 @@ async def indexable_locations(tenant_id: int) -> list[dict[str, Any]]:
 
 
 async def location_row(location_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await Location.select(*LOCATION_COLUMNS).where(Location.id == location_id).first()
-    )
+    """Every column of a store: its public face and its rules for routing and changes."""
+    row: dict[str, Any] | None = await Location.select().where(Location.id == location_id).first()
     return row
 
 
@@ -244,15 +244,30 @@ async def busy_overlapping(
     now: datetime,
     *,
     except_hold: str | None = None,
+    except_booking: int | None = None,
 ) -> list[Interval]:
-    """What active bookings and unexpired holds of one channel occupy (appointment plus
-    buffer) in `window`. `except_hold` leaves out the asking customer's own hold."""
+    """What active bookings, their proposed new times, and unexpired holds of one channel
+    occupy (appointment plus buffer) in `window`. `except_hold` leaves out the asking
+    customer's own hold; `except_booking` the booking being moved (its old place is free
+    to it, and its pending proposal is about to be replaced)."""
+    active = (
+        (Booking.location == location_id)
+        & (Booking.channel == channel.value)
+        & Booking.status.is_in([s.value for s in ACTIVE_STATUSES])
+    )
+    if except_booking is not None:
+        active &= Booking.id != except_booking
     bookings = await Booking.select(Booking.start_at, Booking.busy_until).where(
-        Booking.location == location_id,
-        Booking.channel == channel.value,
-        Booking.status.is_in([s.value for s in ACTIVE_STATUSES]),
-        Booking.start_at < window.end,
-        Booking.busy_until > window.start,
+        active, Booking.start_at < window.end, Booking.busy_until > window.start
+    )
+    proposals = await Booking.select(
+        Booking.proposed_start_at.as_alias("start_at"),
+        Booking.proposed_busy_until.as_alias("busy_until"),
+    ).where(
+        active,
+        Booking.proposed_start_at.is_not_null(),
+        Booking.proposed_start_at < window.end,
+        Booking.proposed_busy_until > window.start,
     )
     holds = Hold.select(Hold.start_at, Hold.busy_until).where(
         Hold.location == location_id,
@@ -264,7 +279,7 @@ async def busy_overlapping(
     )
     if except_hold is not None:
         holds = holds.where(Hold.token != except_hold)
-    rows = [*bookings, *await holds]
+    rows = [*bookings, *proposals, *await holds]
     return [Interval(r["start_at"], r["busy_until"]) for r in rows]
 
 
@@ -317,6 +332,68 @@ async def booking_by_reference(reference: str) -> dict[str, Any] | None:
         await Booking.select().where(Booking.reference == reference).first()
     )
     return row
+
+
+async def update_booking(booking_id: int, version: int, values: dict[Any, Any]) -> bool:
+    """Write `values` and raise the version, if the booking is still at `version`."""
+    rows = (
+        await Booking.update({**values, Booking.version: version + 1})
+        .where(Booking.id == booking_id, Booking.version == version)
+        .returning(Booking.id)
+    )
+    return bool(rows)
+
+
+async def insert_event(booking_id: int, event: dict[str, Any]) -> None:
+    await BookingEvent.insert(BookingEvent(booking=booking_id, **event))
+
+
+async def events_of(booking_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await BookingEvent.select()
+        .where(BookingEvent.booking == booking_id)
+        .order_by(BookingEvent.at)
+        .order_by(BookingEvent.id)
+    )
+    for row in rows:
+        row["detail"] = json_object(row["detail"])
+    return rows
+
+
+async def tenant_row(tenant_id: int) -> dict[str, Any]:
+    row: dict[str, Any] | None = await Tenant.select().where(Tenant.id == tenant_id).first()
+    assert row is not None
+    return row
+
+
+# --- salespeople ------------------------------------------------------------------------
+
+
+async def active_salespeople(location_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await Salesperson.select(Salesperson.id, Salesperson.name, Salesperson.email)
+        .where(Salesperson.location == location_id, Salesperson.active.eq(True))
+        .order_by(Salesperson.id)
+    )
+    return rows
+
+
+async def last_assigned_salesperson(location_id: int) -> int | None:
+    """The salesperson of the store's latest booking that has one (round-robin's cursor)."""
+    row = (
+        await Booking.select(Booking.salesperson)
+        .where(Booking.location == location_id, Booking.salesperson.is_not_null())
+        .order_by(Booking.id, ascending=False)
+        .first()
+    )
+    return None if row is None else int(row["salesperson"])
+
+
+async def salesperson_email(salesperson_id: int) -> str | None:
+    row = (
+        await Salesperson.select(Salesperson.email).where(Salesperson.id == salesperson_id).first()
+    )
+    return None if row is None else str(row["email"])
 
 
 def json_object(value: Any) -> dict[str, str]:

@@ -74,6 +74,12 @@ class Location(Table, tablename="location"):
     slot_step_minutes = Integer(default=30)
     service_radius_km = DoublePrecision(null=True, default=None)
     service_postal_codes = JSON(default=[])
+    # Routing "salesperson": this one receives every request; "" shares them round-robin.
+    assigned_salesperson = Varchar(length=254, default="")
+    # A customer may move their appointment until this many hours before its start.
+    reschedule_cutoff_hours = Integer(default=24)
+    # A dealer's new time is a proposal for the customer to accept, not a decision.
+    reschedule_proposals = Boolean(default=False)
     active = Boolean(default=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -141,7 +147,14 @@ class Booking(Table):
     notes = Text(default="")
     locale = Varchar(length=8, default="en")
     source = Varchar(length=16, default="api")
+    # Who answers this booking when the store routes to salespeople. The FK cascades (Piccolo's
+    # default), so salespeople are never deleted: a reload deactivates those it no longer lists.
     salesperson = ForeignKey(references=Salesperson, null=True, default=None)
+    # A time the dealer proposed and the customer has not answered yet; it holds capacity
+    # like the booked time until it is accepted or declined.
+    proposed_start_at = Timestamptz(null=True, default=None)
+    proposed_end_at = Timestamptz(null=True, default=None)
+    proposed_busy_until = Timestamptz(null=True, default=None)
     utm_source = Varchar(length=100, default="")
     utm_medium = Varchar(length=100, default="")
     utm_campaign = Varchar(length=100, default="")

@@ -1,7 +1,10 @@
-"""`bookwidget demo`: migrate, load the demo tenant, serve the API and a partner page.
+"""`bookwidget demo`: migrate, load the demo tenant, serve the API, a partner page and a
+mailbox.
 
 The partner page is served on a second port, i.e. a different origin, because that is how
-partners use Bookwidget: their page, our server.
+partners use Bookwidget: their page, our server. The server's mail goes to a local SMTP sink
+whose mailbox page shows each message with working links, so one person can play customer
+and dealer.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from pathlib import Path
 import uvicorn
 
 from server.adapters.database import bind_tables, close_engine, engine_for, migrate
-from server.config import Settings
+from server.config import Settings, SmtpSettings
+from server.demo.mailbox import Mailbox, mailbox_app
 from server.demo.partner import partner_app
 from server.services.catalog_file import Catalog, read_catalog
 from server.services.catalog_import import import_catalog
 from server.web.app import create_app
 
 DEMO_CATALOG = Path(__file__).parent / "demo.toml"
+DEMO_SENDER = "Nordlicht Termine <termine@nordlicht.example>"
 
 
 def demo_catalog(partner_origins: tuple[str, ...]) -> Catalog:
@@ -34,7 +39,22 @@ def demo_catalog(partner_origins: tuple[str, ...]) -> Catalog:
     return dataclasses.replace(catalog, tenant=tenant)
 
 
-async def run_demo(settings: Settings, *, host: str, port: int, partner_port: int) -> None:
+async def run_demo(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    partner_port: int,
+    mailbox_port: int,
+    smtp_port: int,
+) -> None:
+    mailbox = Mailbox(smtp_port)
+    mailbox.start()
+    settings = dataclasses.replace(
+        settings,
+        public_url=f"http://{host}:{port}",
+        smtp=SmtpSettings(host=mailbox.host, port=smtp_port, sender=DEMO_SENDER),
+    )
     engine = engine_for(settings)
     bind_tables(engine)
     await migrate(engine)
@@ -60,6 +80,15 @@ async def run_demo(settings: Settings, *, host: str, port: int, partner_port: in
                 log_level="warning",
             )
         ),
+        _QuietServer(
+            uvicorn.Config(
+                mailbox_app(mailbox),
+                host=host,
+                port=mailbox_port,
+                access_log=False,
+                log_level="warning",
+            )
+        ),
     ]
     loop = asyncio.get_running_loop()
 
@@ -76,6 +105,7 @@ async def run_demo(settings: Settings, *, host: str, port: int, partner_port: in
         f"  API           {api_origin}/api/v1/widget/{report.tenant_key}\n"
         f"  API docs      {api_origin}/api/docs\n"
         f"  partner page  http://{host}:{partner_port}/\n"
+        f"  mailbox       http://{host}:{mailbox_port}/  (SMTP on {host}:{smtp_port})\n"
         "Press Ctrl+C to stop.\n",
         flush=True,
     )
@@ -83,6 +113,7 @@ async def run_demo(settings: Settings, *, host: str, port: int, partner_port: in
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
         await close_engine(engine)
+        mailbox.stop()
 
 
 class _QuietServer(uvicorn.Server):

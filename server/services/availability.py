@@ -108,13 +108,16 @@ async def free_slots_between(
     now: datetime,
     *,
     hold: str | None = None,
+    booking: int | None = None,
 ) -> list[Slot]:
     """Free slots on local dates first..last; a customer's own `hold` does not hide its time
-    from them (everyone else sees it taken)."""
+    from them (everyone else sees it taken), nor does a `booking` being moved hide its own."""
     rules = channel_rules(store, channel)
     window = local_days_window(first, last, store.time_zone)
     closures = await repository.closures_overlapping(store.id, window)
-    busy = await repository.busy_overlapping(store.id, channel, window, now, except_hold=hold)
+    busy = await repository.busy_overlapping(
+        store.id, channel, window, now, except_hold=hold, except_booking=booking
+    )
     return free_slots(store.schedule(closures), rules, busy, first, last, now)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,25 +12,24 @@ from piccolo.engine.base import Engine
 from server.adapters import repository
 from server.adapters.locking import store_write_lock
 from server.adapters.repository import StoreRecord
-from server.domain.availability import StartCheck, busy_interval, check_start
+from server.domain.availability import StartCheck, busy_interval
+from server.domain.mail import MailKind
 from server.domain.model import BookingMode, BookingStatus, Channel
 from server.domain.reference import new_reference, normalize_reference
 from server.domain.store_index import StoreIndex
-from server.domain.tokens import Claims, SigningKey, TokenError, sign, verify
+from server.domain.tokens import SigningKey, TokenError, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
-from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules, local_days_window
+from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules
 from server.services.contact import check_address, clean_contact, clean_notes
 from server.services.errors import AlreadyBooked, Forbidden, InvalidInput, NotFound
 from server.services.home_visits import match_address
+from server.services.links import BOOKING_LINK, booking_token
 from server.services.locations import location_out, tenant_or_404
+from server.services.notifications import pick_salesperson, queue_change_mail
 from server.services.places import PlaceLookup
-from server.services.start_checks import refusal
+from server.services.start_checks import ensure_free, refusal
 from server.services.store_cache import StoreCache
 from server.services.store_directory import StoreDirectory, StoreRow
-
-#: Customer links stay valid this long after the appointment ends (DESIGN §4).
-CUSTOMER_LINK_GRACE = timedelta(days=30)
-BOOKING_LINK = "booking"
 
 
 async def create_booking(
@@ -63,20 +62,9 @@ async def create_booking(
     async with store_write_lock(engine, store.id):
         if data.hold is not None and (made := await repository.booking_made_with_hold(data.hold)):
             raise AlreadyBooked(made)
-        window = local_days_window(
-            start.astimezone(store.time_zone).date(),
-            start.astimezone(store.time_zone).date(),
-            store.time_zone,
-        )
-        closures = await repository.closures_overlapping(store.id, window)
         # The customer's own hold (the time they picked in the widget) does not stand in
         # their way; it is used up by this booking. Another hold or booking does.
-        busy = await repository.busy_overlapping(
-            store.id, data.channel, window, now, except_hold=data.hold
-        )
-        verdict = check_start(store.schedule(closures), rules, busy, start, now)
-        if verdict is not StartCheck.FREE:
-            raise refusal(verdict)
+        await ensure_free(store, data.channel, start, now, except_hold=data.hold)
         reference = await _unused_reference()
         end = start + rules.duration
         status = (
@@ -84,9 +72,14 @@ async def create_booking(
             if store.booking_mode is BookingMode.DIRECT
             else BookingStatus.REQUESTED
         )
+        location = await _location_row(store.id)
+        row = _booking_row(data, tenant.id, store, reference, start, end, status, customer, now)
+        row |= {
+            "busy_until": busy_interval(start, rules).end,
+            "salesperson": await pick_salesperson(location),
+        }
         booking_id = await repository.insert_booking(
-            _booking_row(data, tenant.id, store, reference, start, end, status, customer, now)
-            | {"busy_until": busy_interval(start, rules).end},
+            row,
             {
                 "at": now,
                 "actor": "customer",
@@ -98,10 +91,21 @@ async def create_booking(
         )
         if data.hold is not None:
             await repository.mark_hold_used(data.hold, booking_id)
+        # In the booking's transaction: both are committed, or neither.
+        kind = MailKind.CONFIRMED if status is BookingStatus.CONFIRMED else MailKind.REQUESTED
+        written = await repository.booking_by_reference(reference)
+        assert written is not None
+        await queue_change_mail(
+            written,
+            customer=kind,
+            dealer=kind,
+            now=now,
+            by="customer",
+        )
 
     # This process's cached slots of the store are stale now; other processes' expire in 1 s.
     stores.forget_answers(store.id)
-    token = _customer_token(reference, end, keys)
+    token = booking_token(reference, "customer", end, keys)
     return BookingOut(
         reference=reference,
         status=status.value,
@@ -109,7 +113,7 @@ async def create_booking(
         start=start.astimezone(store.time_zone),
         end=end.astimezone(store.time_zone),
         time_zone=store.time_zone.key,
-        location=location_out(await _location_row(store.id)),
+        location=location_out(location),
         customer=customer,
         notes=clean_notes(data.notes),
         locale=data.locale.lower()[:2],
@@ -124,18 +128,8 @@ async def booking_for_holder(
     """A booking its own customer made a moment ago (they sent the form twice), with a fresh
     link, as the first answer had it. Only for a reference the server found itself."""
     booking = await _booking_out(reference)
-    booking.manage_token = _customer_token(reference, booking.end, keys)
+    booking.manage_token = booking_token(reference, "customer", booking.end, keys)
     return booking
-
-
-def _customer_token(reference: str, end: datetime, keys: Sequence[SigningKey]) -> str:
-    claims = Claims(
-        purpose=BOOKING_LINK,
-        role="customer",
-        subject=reference,
-        expires_at=end + CUSTOMER_LINK_GRACE,
-    )
-    return sign(claims, keys)
 
 
 async def booking_for_link(

@@ -77,6 +77,13 @@ class StoreSpec:
     service_postal_codes: tuple[str, ...]
     salespeople: tuple[SalespersonSpec, ...]
     active: bool
+    #: The email of the salesperson who receives every request (routing "salesperson");
+    #: "" shares them round-robin among the store's salespeople.
+    salesperson: str = ""
+    #: A customer may move their appointment until this many hours before it starts.
+    reschedule_cutoff_hours: int = 24
+    #: A dealer's new time is a proposal the customer accepts, not a decision.
+    reschedule_proposals: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +267,9 @@ def _store(own: Fields, profiles: Profiles, name: str) -> StoreSpec | None:
     salespeople = rows.read_salespeople(fields)
     if routing is Routing.SALESPERSON and not salespeople:
         fields.problem('has routing "salesperson" but no salespeople')
+    assigned = fields.email("salesperson") if "salesperson" in fields.values else ""
+    if assigned and assigned not in {person.email for person in salespeople}:
+        fields.bad("salesperson", f'"{assigned}" is not one of the store\'s salespeople')
     return StoreSpec(
         code=code,
         name=fields.text("name"),
@@ -287,6 +297,9 @@ def _store(own: Fields, profiles: Profiles, name: str) -> StoreSpec | None:
         service_postal_codes=postal_codes,
         salespeople=salespeople,
         active=fields.flag("active", default=True),
+        salesperson=assigned,
+        reschedule_cutoff_hours=fields.integer("reschedule_cutoff_hours", 24, minimum=0),
+        reschedule_proposals=fields.flag("reschedule_proposals", default=False),
     )
 
 

@@ -1,9 +1,10 @@
 """Writing a parsed catalog (tenant + stores) to the database, idempotently.
 
 A store is identified by its tenant and `code`. Loading the same file twice changes nothing;
-loading an edited file updates the stores it names and leaves others alone. Hours, channels,
-salespeople and catalog closures of a loaded store are replaced as a whole, because the file
-is their source of truth; time a dealer blocked by hand is kept. All in one transaction: a
+loading an edited file updates the stores it names and leaves others alone. Hours, channels
+and catalog closures of a loaded store are replaced as a whole, because the file is their
+source of truth; time a dealer blocked by hand is kept. Salespeople the file no longer lists
+are deactivated rather than deleted, because bookings refer to them. All in one transaction: a
 load either happens completely or not at all.
 """
 
@@ -133,6 +134,9 @@ def _location_values(spec: StoreSpec, tenant_id: int, now: datetime) -> dict[Col
         "slot_step_minutes": spec.slot_step_minutes,
         "service_radius_km": spec.service_radius_km,
         "service_postal_codes": list(spec.service_postal_codes),
+        "assigned_salesperson": spec.salesperson,
+        "reschedule_cutoff_hours": spec.reschedule_cutoff_hours,
+        "reschedule_proposals": spec.reschedule_proposals,
         "active": spec.active,
         "created_at": now,
         "updated_at": now,
@@ -145,7 +149,11 @@ async def _replace_children(stores: Sequence[StoreSpec], ids: dict[str, int]) ->
         await LocationChannel.delete().where(LocationChannel.location.is_in(chunk))
         await OpeningHours.delete().where(OpeningHours.location.is_in(chunk))
         await Closure.delete().where(Closure.location.is_in(chunk), Closure.source == "catalog")
-        await Salesperson.delete().where(Salesperson.location.is_in(chunk))
+        # Deactivated, never deleted: bookings refer to their salesperson.
+        await Salesperson.update({Salesperson.active: False}).where(
+            Salesperson.location.is_in(chunk)
+        )
+    known = await _salespeople_by_store(location_ids)
 
     channels: list[Table] = []
     hours: list[Table] = []
@@ -177,10 +185,15 @@ async def _replace_children(stores: Sequence[StoreSpec], ids: dict[str, int]) ->
             )
             for c in spec.closures
         ]
-        salespeople += [
-            Salesperson(location=location, name=p.name, email=p.email, active=True)
-            for p in spec.salespeople
-        ]
+        for person in spec.salespeople:
+            if (found := known.get((location, person.email.lower()))) is not None:
+                await Salesperson.update(
+                    {Salesperson.name: person.name, Salesperson.active: True}
+                ).where(Salesperson.id == found)
+            else:
+                salespeople.append(
+                    Salesperson(location=location, name=person.name, email=person.email)
+                )
     for table, rows in (
         (LocationChannel, channels),
         (OpeningHours, hours),
@@ -189,6 +202,16 @@ async def _replace_children(stores: Sequence[StoreSpec], ids: dict[str, int]) ->
     ):
         for rows_chunk in _chunks(rows):
             await table.insert(*rows_chunk)  # type: ignore[arg-type]
+
+
+async def _salespeople_by_store(location_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
+    for chunk in map(list, _chunks(location_ids)):
+        rows = await Salesperson.select(
+            Salesperson.id, Salesperson.location, Salesperson.email
+        ).where(Salesperson.location.is_in(chunk))
+        found |= {(row["location"], row["email"].lower()): row["id"] for row in rows}
+    return found
 
 
 def _chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:

@@ -9,6 +9,7 @@ from piccolo.engine.base import Engine
 
 from server.config import Settings
 from server.services.clock import Clock
+from server.services.dispatcher import Dispatcher
 from server.services.places import PlaceLookup
 from server.services.store_cache import StoreCache
 from server.services.store_directory import StoreDirectory
@@ -24,6 +25,13 @@ class AppContext:
     directory: StoreDirectory
     gazetteer: PlaceLookup
     assets: Assets
+    #: This process's outbox dispatcher, if it runs one (BOOKWIDGET_DISPATCHER).
+    dispatcher: Dispatcher | None = None
+
+    def changes_written(self) -> None:
+        """Let this process's dispatcher send a change's emails now, not at its next poll."""
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
 
 
 #: How handlers ask for the context: `ctx: Context`.

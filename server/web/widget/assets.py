@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SOURCES = {
     "widget.js": ROOT / "widget" / "static" / "widget.js",
     "widget.css": ROOT / "widget" / "static" / "widget.css",
+    "links.css": ROOT / "widget" / "static" / "links.css",
     "themes/default.css": ROOT / "themes" / "default.css",
     "themes/dark.css": ROOT / "themes" / "dark.css",
     "themes/contrast.css": ROOT / "themes" / "contrast.css",

@@ -10,8 +10,18 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {"_": None, "gettext": (2,), "N_": None}
-METHODS = [("server/web/widget/**.py", "python"), ("widget/templates/**.html", "jinja2")]
-OPTIONS = {"widget/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+METHODS = [
+    ("server/web/widget/**.py", "python"),
+    ("server/services/emails.py", "python"),
+    ("server/web/links/**.py", "python"),
+    ("server/domain/lifecycle.py", "python"),
+    ("widget/templates/**.html", "jinja2"),
+    ("widget/templates/**.txt", "jinja2"),
+]
+OPTIONS = {
+    "widget/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    "widget/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -30,6 +40,8 @@ def test_the_extraction_finds_the_widgets_strings() -> None:
     assert "What kind of appointment would you like?" in messages  # a template
     assert "Please enter your name." in messages  # the flow
     assert "This page cannot be shown" in messages  # the error page
+    assert "New appointment request" in messages  # an email's HTML and text twins
+    assert "Appointment confirmed: %(when)s" in messages  # an email's subject
 
 
 def test_every_widget_string_has_a_german_translation() -> None:

@@ -1,0 +1,1 @@
+"""The booking pages behind the signed links in emails (DESIGN §4)."""
