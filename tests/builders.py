@@ -9,6 +9,7 @@ from typing import Any
 
 from server.domain.model import BookingMode, Channel, Routing, WeeklyOpening
 from server.services.catalog_file import Catalog, ChannelSpec, StoreSpec, TenantSpec
+from server.services.catalog_rows import SalespersonSpec
 
 WEEKDAYS = range(7)
 
@@ -72,3 +73,7 @@ def catalog(*stores: StoreSpec, key: str | None = None, **tenant: Any) -> Catalo
         landing_url=None,
     )
     return Catalog(tenant=dataclasses.replace(spec, **tenant), stores=stores or (store(),))
+
+
+def salesperson(name: str, email: str) -> SalespersonSpec:
+    return SalespersonSpec(name=name, email=email)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,8 @@ from server.services.catalog_import import import_catalog
 from server.web.app import create_app
 from tests.databases import fresh_postgres_database, postgres_admin_dsn, skip_reason
 from tests.fakes import FrozenClock
+from tests.mail import MailRig, clear_outbox, sink_settings
+from tests.smtp import SmtpSink
 
 #: Monday 22 March 2027, 08:00 UTC (09:00 in Berlin): a quiet week before the DST change.
 MONDAY_MORNING = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
@@ -116,3 +118,22 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free port, for this test only."""
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+async def mail(db: Database, clock: FrozenClock, smtp_sink: SmtpSink) -> MailRig:
+    """The test's outbox, sent by a real dispatcher over SMTP into `smtp_sink`."""
+    await clear_outbox()
+    return MailRig(
+        sink=smtp_sink,
+        settings=sink_settings(db.settings, smtp_sink),
+        engine=db.engine,
+        clock=clock,
+    )
