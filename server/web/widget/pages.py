@@ -1,4 +1,4 @@
-"""The widget's routes: the page the iframe opens, each step, the calendar file, assets.
+"""The widget's routes: the page the iframe opens, each step, the brand stylesheet, assets.
 
 `GET /w/{key}` renders the first step (prefilled from the embed's parameters) inside the
 page shell. `POST /w/{key}/step` takes a step's form and answers with the next step: the
@@ -12,12 +12,10 @@ import json
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from litestar.params import HeaderParameter, PathParameter
 
 from server.adapters.repository import TenantRecord
-from server.domain.ics import CalendarEvent, calendar_file
 from server.schemas import PUBLIC_KEY_PATTERN
-from server.services.bookings import booking_for_link
 from server.services.errors import ServiceError
 from server.services.locations import tenant_or_404
 from server.services.texts import pick_locale
@@ -78,37 +76,6 @@ class WidgetController(Controller):
             state = _state_or_default({n: values.get(n, "") for n in PAGE_PARAMETERS})
             state.go = "channel"
         return await _answer(ctx, tenant, state, accept_language, fragment=fragment == "fragment")
-
-    @get("/ics/{reference:str}")
-    async def calendar(
-        self,
-        ctx: Context,
-        reference: Annotated[str, PathParameter(max_length=16)],
-        token: Annotated[str, QueryParameter(max_length=2000)],
-    ) -> Response[bytes]:
-        booking = await booking_for_link(
-            reference, token, now=ctx.clock.now(), keys=ctx.settings.signing_keys
-        )
-        where = booking.location.address
-        event = CalendarEvent(
-            uid=f"{booking.reference}@bookwidget",
-            start=booking.start,
-            end=booking.end,
-            summary=booking.location.name,
-            location=f"{where.street}, {where.postal_code} {where.city}",
-            description=f"Reference {booking.reference}",
-            tentative=booking.status == "requested",
-            cancelled=booking.status in {"cancelled", "declined"},
-        )
-        return Response(
-            calendar_file(event, ctx.clock.now()),
-            media_type="text/calendar",
-            headers={
-                "Content-Disposition": f'attachment; filename="{booking.reference}.ics"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
 
     @get("/{key:str}/brand.css")
     async def brand(self, key: Key) -> Response[str]:

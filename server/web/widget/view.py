@@ -46,9 +46,9 @@ def step_context(
             else None
         ),
         "progress": progress(state.channel, offered),
-        "ics_url": (
-            f"/w/ics/{booked.reference}?token={booked.manage_token}" if booked is not None else ""
-        ),
+        # The customer's own booking page (server.web.links), and its always-current .ics.
+        "manage_url": f"/manage/{booked.manage_token}" if booked is not None else "",
+        "ics_url": f"/manage/{booked.manage_token}/calendar.ics" if booked is not None else "",
         "channel_label": lambda channel: channel_label(channel, locale),
         "long_day": lambda day: formatting.long_day(day, locale),
         "short_day": lambda day: formatting.short_day(day, locale),
