@@ -173,3 +173,16 @@ class BookingOut(Struct):
     address: HomeAddress | None = None
     #: A signed link token for the customer (view / manage); only in the creation response.
     manage_token: str | None = None
+
+
+class BookingActionIn(Struct, forbid_unknown_fields=True):
+    """A change to a booking by the holder of its signed link; the link's role (customer or
+    dealer) decides which actions are open, exactly as on the link pages."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=4096)]
+    action: Literal["confirm", "decline", "cancel", "reschedule", "accept", "decline_proposal"]
+    #: For `reschedule`: the new start, with its UTC offset.
+    start: datetime | None = None
+    reason: Notes = ""
+    #: For a dealer's `reschedule`: a message to the customer.
+    message: Notes = ""

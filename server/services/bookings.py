@@ -13,16 +13,18 @@ from server.adapters import repository
 from server.adapters.locking import store_write_lock
 from server.adapters.repository import StoreRecord
 from server.domain.availability import StartCheck, busy_interval
+from server.domain.lifecycle import Action, Side
 from server.domain.mail import MailKind
 from server.domain.model import BookingMode, BookingStatus, Channel
 from server.domain.reference import new_reference, normalize_reference
 from server.domain.store_index import StoreIndex
-from server.domain.tokens import SigningKey, TokenError, verify
+from server.domain.tokens import Claims, SigningKey, TokenError, verify
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
 from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules
 from server.services.contact import check_address, clean_contact, clean_notes
 from server.services.errors import AlreadyBooked, Forbidden, InvalidInput, NotFound
 from server.services.home_visits import match_address
+from server.services.lifecycle import act
 from server.services.links import BOOKING_LINK, booking_token
 from server.services.locations import location_out, tenant_or_404
 from server.services.notifications import pick_salesperson, queue_change_mail
@@ -132,10 +134,49 @@ async def booking_for_holder(
     return booking
 
 
+async def act_with_link(
+    reference: str,
+    token: str,
+    action: Action,
+    *,
+    engine: Engine,  # type: ignore[type-arg]
+    stores: StoreCache,
+    now: datetime,
+    keys: Sequence[SigningKey],
+    new_start: datetime | None,
+    reason: str,
+    message: str,
+) -> BookingOut:
+    """A change through the API by the holder of a signed link, as that link's side."""
+    claims = _link_claims(reference, token, now=now, keys=keys)
+    if action is Action.RESCHEDULE and (new_start is None or new_start.tzinfo is None):
+        detail = "Give the new start with its UTC offset, e.g. 2027-03-28T10:00:00+02:00."
+        raise InvalidInput(detail, fields={"start": detail})
+    await act(
+        claims.subject,
+        Side(claims.role),
+        action,
+        via="api",
+        engine=engine,
+        stores=stores,
+        now=now,
+        new_start=new_start if action is Action.RESCHEDULE else None,
+        reason=reason.strip(),
+        message=message.strip(),
+    )
+    return await _booking_out(claims.subject)
+
+
 async def booking_for_link(
     reference: str, token: str, *, now: datetime, keys: Sequence[SigningKey]
 ) -> BookingOut:
     """The booking as it is now, for whoever holds a valid signed link to it."""
+    return await _booking_out(_link_claims(reference, token, now=now, keys=keys).subject)
+
+
+def _link_claims(
+    reference: str, token: str, *, now: datetime, keys: Sequence[SigningKey]
+) -> Claims:
     canonical = normalize_reference(reference)
     try:
         claims = verify(token, keys, purpose=BOOKING_LINK, roles={"customer", "dealer"}, now=now)
@@ -147,7 +188,7 @@ async def booking_for_link(
         ) from error
     if canonical is None or claims.subject != canonical:
         raise Forbidden("This link belongs to another booking.", code="invalid_link")
-    return await _booking_out(canonical)
+    return claims
 
 
 async def _booking_out(reference: str) -> BookingOut:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from server.adapters.tables import BookingEvent
 from server.domain.model import Routing
 from tests import builders
 from tests.conftest import Database
@@ -102,3 +103,28 @@ async def test_salesperson_routing_takes_turns_and_copies_headquarters(
     assert sorted(dealer) == sorted(
         ["anna@store.example", "ben@store.example", "anna@store.example", hq, hq, hq]
     )
+
+
+async def test_the_api_changes_a_booking_for_the_holder_of_its_link(
+    client: Client, shop: tuple[str, int], mail: MailRig, db: Database
+) -> None:
+    key, store = shop
+    made = await book(client, key, store)
+    url = f"/api/v1/bookings/{made['reference']}/actions"
+    token = made["manage_token"]
+
+    refused = await client.post(url, json={"token": token, "action": "confirm"})
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "not_possible_now"
+
+    tampered = await client.post(url, json={"token": token[:-2] + "xx", "action": "cancel"})
+    assert tampered.status_code == 403
+
+    cancelled = await client.post(url, json={"token": token, "action": "cancel", "reason": "ill"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    events = await BookingEvent.select(BookingEvent.actor, BookingEvent.via).where(
+        BookingEvent.action == "cancelled", BookingEvent.booking.reference == made["reference"]
+    )
+    assert events == [{"actor": "customer", "via": "api"}]
+    assert ("shop@store.example", "dealer.cancelled") in kinds(await mail.deliver())
