@@ -99,6 +99,7 @@ async def create_booking(
         assert written is not None
         await queue_change_mail(
             written,
+            location,
             customer=kind,
             dealer=kind,
             now=now,

@@ -92,6 +92,7 @@ async def act(
         assert written is not None
         await queue_change_mail(
             written,
+            location,
             customer=change.customer_mail,
             dealer=change.dealer_mail,
             now=now,

@@ -70,6 +70,7 @@ async def pick_salesperson(location: dict[str, Any]) -> int | None:
 
 async def queue_change_mail(
     booking: dict[str, Any],
+    location: dict[str, Any],
     *,
     customer: MailKind | None,
     dealer: MailKind | None,
@@ -79,9 +80,8 @@ async def queue_change_mail(
     reason: str = "",
     message: str = "",
 ) -> None:
-    """Queue the emails of one change to `booking` (its row as written, version included)."""
-    location = await repository.location_row(booking["location"])
-    assert location is not None
+    """Queue the emails of one change to `booking` (its row as written, version included)
+    at `location` (its store's row)."""
     tenant = await repository.tenant_row(booking["tenant"])
     mails: list[tuple[Role, MailKind, str]] = []
     if customer is not None:

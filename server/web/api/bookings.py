@@ -23,7 +23,7 @@ class BookingController(Controller):
         before_request=require_json_body,
     )
     async def create(self, ctx: Context, data: Annotated[BookingIn, Body()]) -> BookingOut:
-        return await create_booking(
+        booking = await create_booking(
             data,
             engine=ctx.engine,
             now=ctx.clock.now(),
@@ -32,6 +32,8 @@ class BookingController(Controller):
             directory=ctx.directory,
             gazetteer=ctx.gazetteer,
         )
+        ctx.changes_written()
+        return booking
 
     @get("/{reference:str}", summary="A booking, for the holder of its signed link")
     async def read(

@@ -98,6 +98,7 @@ class WhoSteps(FlowBase):
                 directory=self.ctx.directory,
                 gazetteer=self.ctx.gazetteer,
             )
+            self.ctx.changes_written()
         except AlreadyBooked as done:
             # The same form again (a reload, a retry): show the booking it already made.
             booking = await booking_for_holder(
