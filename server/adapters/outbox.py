@@ -77,6 +77,21 @@ async def queue(
     await Outbox.insert(row).on_conflict(target=Outbox.dedupe_key, action="DO NOTHING")
 
 
+async def queued_since(booking_id: int, key_prefix: str, since: datetime) -> bool:
+    """Whether a message of this booking whose key starts with `key_prefix` was queued
+    after `since` (whatever became of it)."""
+    # LIKE's wildcards would widen the match; the keys this is asked about have none.
+    if "%" in key_prefix or "_" in key_prefix:
+        raise ValueError(f"a key prefix without LIKE wildcards, not {key_prefix!r}")
+    return bool(
+        await Outbox.exists().where(
+            Outbox.booking == booking_id,
+            Outbox.dedupe_key.like(key_prefix + "%"),
+            Outbox.created_at > since,
+        )
+    )
+
+
 async def claim(
     engine: Engine,  # type: ignore[type-arg]
     claim_id: str,

@@ -23,10 +23,10 @@ from piccolo.engine.base import Engine
 from server.adapters import outbox
 from server.adapters.mailer import Mailer, MailError
 from server.config import Settings
-from server.domain.mail import MailFacts
+from server.domain.mail import MailFacts, MailKind
 from server.services.clock import Clock
 from server.services.emails import render_email
-from server.services.links import booking_page_url
+from server.services.links import FRESH_LINK_LIFETIME, booking_page_url
 from server.services.notifications import EMAIL
 
 log = logging.getLogger("bookwidget.outbox")
@@ -105,8 +105,15 @@ class Dispatcher:
         if facts.book_again_url.startswith("/"):
             facts = msgspec.structs.replace(facts, book_again_url=public_url + facts.book_again_url)
         ends = max(facts.end, facts.proposed_end or facts.end)
+        # A fresh link is asked for because the old one expired: it must outlive the ask.
+        fresh = facts.kind is MailKind.FRESH_LINK
         page_url = booking_page_url(
-            public_url, facts.reference, facts.role, ends, self._settings.signing_keys
+            public_url,
+            facts.reference,
+            facts.role,
+            ends,
+            self._settings.signing_keys,
+            at_least_until=self._clock.now() + FRESH_LINK_LIFETIME if fresh else None,
         )
         return render_email(
             facts, sender=self._settings.smtp.sender, page_url=page_url, now=self._clock.now()

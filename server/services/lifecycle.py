@@ -98,6 +98,11 @@ async def act(
             now=now,
             by=side.value,
             old=(before.time.start, before.time.end) if change.moves(before) else None,
+            declined_proposal=(
+                (before.proposed.start, before.proposed.end)
+                if action is Action.DECLINE_PROPOSAL and before.proposed
+                else None
+            ),
             reason=reason[:MAX_NOTE],
             message=message[:MAX_NOTE],
         )

@@ -17,22 +17,46 @@ from server.domain.tokens import Claims, SigningKey, sign, verify
 BOOKING_LINK = "booking"
 #: Customer links stay valid this long after the appointment ends.
 CUSTOMER_LINK_GRACE = timedelta(days=30)
+#: A fresh link asked for from an expired one lives at least this long, even for a past
+#: appointment: long enough to be read, short enough not to linger.
+FRESH_LINK_LIFETIME = timedelta(days=7)
 #: Where each side's booking page is.
 PAGE_PATHS: dict[Role, str] = {"customer": "/manage", "dealer": "/dealer"}
 
 
-def booking_token(reference: str, role: Role, ends: datetime, keys: Sequence[SigningKey]) -> str:
+def link_expiry(role: Role, ends: datetime) -> datetime:
+    """When a `role` link to an appointment that ends at `ends` stops working."""
+    return ends + (CUSTOMER_LINK_GRACE if role == "customer" else timedelta(0))
+
+
+def booking_token(
+    reference: str,
+    role: Role,
+    ends: datetime,
+    keys: Sequence[SigningKey],
+    *,
+    at_least_until: datetime | None = None,
+) -> str:
     """A token for `role` on booking `reference`, whose appointment ends at `ends` (the
-    later end when a new time is proposed)."""
-    grace = CUSTOMER_LINK_GRACE if role == "customer" else timedelta(0)
-    claims = Claims(purpose=BOOKING_LINK, role=role, subject=reference, expires_at=ends + grace)
+    later end when a new time is proposed); valid at least until `at_least_until`."""
+    expires = link_expiry(role, ends)
+    if at_least_until is not None:
+        expires = max(expires, at_least_until)
+    claims = Claims(purpose=BOOKING_LINK, role=role, subject=reference, expires_at=expires)
     return sign(claims, keys)
 
 
 def booking_page_url(
-    public_url: str, reference: str, role: Role, ends: datetime, keys: Sequence[SigningKey]
+    public_url: str,
+    reference: str,
+    role: Role,
+    ends: datetime,
+    keys: Sequence[SigningKey],
+    *,
+    at_least_until: datetime | None = None,
 ) -> str:
-    return f"{public_url}{PAGE_PATHS[role]}/{booking_token(reference, role, ends, keys)}"
+    token = booking_token(reference, role, ends, keys, at_least_until=at_least_until)
+    return f"{public_url}{PAGE_PATHS[role]}/{token}"
 
 
 def verify_booking_token(

@@ -77,11 +77,13 @@ async def queue_change_mail(
     now: datetime,
     by: Actor = "system",
     old: tuple[datetime, datetime] | None = None,
+    declined_proposal: tuple[datetime, datetime] | None = None,
     reason: str = "",
     message: str = "",
 ) -> None:
     """Queue the emails of one change to `booking` (its row as written, version included)
-    at `location` (its store's row)."""
+    at `location` (its store's row). `declined_proposal` names the time the customer just
+    declined, which the row no longer holds."""
     tenant = await repository.tenant_row(booking["tenant"])
     mails: list[tuple[Role, MailKind, str]] = []
     if customer is not None:
@@ -94,6 +96,10 @@ async def queue_change_mail(
             booking, location, tenant, kind=kind, role=role, to=address, by=by, old=old
         )
         facts = msgspec.structs.replace(facts, reason=reason, message=message)
+        if declined_proposal is not None:
+            facts = msgspec.structs.replace(
+                facts, proposed_start=declined_proposal[0], proposed_end=declined_proposal[1]
+            )
         await outbox.queue(
             EMAIL,
             f"{booking['reference']}:v{booking['version']}:{role}:{kind}:{address}",
@@ -113,14 +119,16 @@ async def queue_fresh_link(booking: dict[str, Any], role: Role, now: datetime) -
         addresses = [booking["customer_email"]]
     else:
         addresses = await dealer_recipients(booking, location, tenant)
-    window = int(now.timestamp() // FRESH_LINK_EVERY.total_seconds())
+    prefix = f"{booking['reference']}:fresh:{role}:"
+    if await outbox.queued_since(booking["id"], prefix, now - FRESH_LINK_EVERY):
+        return
     for address in addresses:
         facts = mail_facts(
             booking, location, tenant, kind=MailKind.FRESH_LINK, role=role, to=address
         )
         await outbox.queue(
             EMAIL,
-            f"{booking['reference']}:fresh:{window}:{role}:{address}",
+            f"{prefix}{now.isoformat()}:{address}",
             msgspec.to_builtins(facts),
             booking_id=booking["id"],
             now=now,

@@ -39,7 +39,7 @@ from server.services.availability import free_slots_between
 from server.services.emails import calendar_event
 from server.services.errors import NotFound, ServiceError
 from server.services.lifecycle import MAX_NOTE, act
-from server.services.links import BOOKING_LINK, PAGE_PATHS, verify_booking_token
+from server.services.links import BOOKING_LINK, PAGE_PATHS, link_expiry, verify_booking_token
 from server.services.notifications import dealer_recipients, mail_facts, queue_fresh_link
 from server.services.texts import pick_locale
 from server.web.context import Context
@@ -157,7 +157,7 @@ async def _page(
     status: int = 200,
 ) -> Response[str]:
     now = ctx.clock.now()
-    claims = _claims_or_none(token, side, ctx, now, lang)
+    claims = await _claims_or_none(token, side, ctx, now, lang)
     if isinstance(claims, Response):
         return claims
     booking, location = await _booking(claims.subject)
@@ -187,7 +187,7 @@ async def _action(
     ctx: Context, request: Request[Any, Any, Any], side: Side, token: str, lang: str | None
 ) -> Response[str]:
     now = ctx.clock.now()
-    claims = _claims_or_none(token, side, ctx, now, lang)
+    claims = await _claims_or_none(token, side, ctx, now, lang)
     if isinstance(claims, Response):
         return claims
     form = await request.form()
@@ -228,7 +228,7 @@ async def _calendar(
     ctx: Context, request: Request[Any, Any, Any], side: Side, token: str, lang: str | None
 ) -> Response[Any]:
     now = ctx.clock.now()
-    claims = _claims_or_none(token, side, ctx, now, lang)
+    claims = await _claims_or_none(token, side, ctx, now, lang)
     if isinstance(claims, Response):
         return claims
     booking, location = await _booking(claims.subject)
@@ -244,7 +244,7 @@ async def _calendar(
     )
 
 
-def _claims_or_none(
+async def _claims_or_none(
     token: str, side: Side, ctx: Context, now: datetime, lang: str | None
 ) -> Claims | Response[str]:
     """The link's claims, or the page that explains why it cannot be used."""
@@ -252,7 +252,11 @@ def _claims_or_none(
     locale = pick_locale(None, lang, "en")
     try:
         return verify_booking_token(token, role, ctx.settings.signing_keys, now)
-    except ExpiredToken:
+    except ExpiredToken as expired:
+        # Signed for the appointment's end when it was sent; the appointment may have
+        # moved later since (the dealer's own move sends them no new link).
+        if await _still_ahead(expired.claims, role, now):
+            return expired.claims
         return _invalid(locale, N_("This link has expired"), token=token, status=410)
     except UnknownKey:
         return _invalid(locale, N_("This link is no longer valid"), status=403)
@@ -260,6 +264,14 @@ def _claims_or_none(
         return _invalid(locale, N_("This link is damaged"), status=403)
     except TokenError:
         return _invalid(locale, N_("This link is not meant for this page"), status=403)
+
+
+async def _still_ahead(claims: Claims, role: Role, now: datetime) -> bool:
+    booking = await repository.booking_by_reference(claims.subject)
+    if booking is None:
+        return False
+    ends: datetime = max(booking["end_at"], booking["proposed_end_at"] or booking["end_at"])
+    return now < link_expiry(role, ends)
 
 
 def _invalid(locale: str, title: str, *, token: str = "", status: int) -> Response[str]:
