@@ -51,6 +51,8 @@ th, td { border-bottom: 1px solid #ccc; padding: .4rem; text-align: left; }
 dt { font-weight: bold; } dd { margin: 0 0 .4rem; }
 iframe { border: 1px solid #ccc; height: 70vh; width: 100%; }
 pre { background: #f4f4f4; padding: .8rem; white-space: pre-wrap; }
+/* Token links are long unbroken words: let them wrap on a phone. */
+pre, td, dd { overflow-wrap: anywhere; }
 .muted { color: #555; }
 """
 

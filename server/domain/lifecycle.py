@@ -97,7 +97,9 @@ def decide(
     """The change `side` asks for, `None` when it has already happened, or `NotNow`.
 
     `new_time` is required for RESCHEDULE; whether it is free is the caller's question
-    (it needs the store's other bookings), asked under the store's lock.
+    (it needs the store's other bookings), asked under the store's lock. For an answer to a
+    proposal it is the proposed time the customer saw, if known: answering twice is then
+    harmless, and a proposal replaced meanwhile is not answered unseen.
     """
     if _already_done(booking, side, action, new_time):
         return None
@@ -123,6 +125,10 @@ def decide(
             if new_time is None:
                 raise ValueError("a reschedule needs the new time")
             return _reschedule(booking, side, new_time)
+        case Action.ACCEPT_PROPOSAL | Action.DECLINE_PROPOSAL if (
+            new_time is not None and new_time != booking.proposed
+        ):
+            raise NotNow(N_("The proposed time has changed; please look at it again."))
         case Action.ACCEPT_PROPOSAL:
             assert booking.proposed is not None
             return Change(
@@ -192,8 +198,11 @@ def _already_done(
                 return new_time == booking.proposed
             return status in _ACTIVE and new_time == booking.time and booking.proposed is None
         case Action.ACCEPT_PROPOSAL | Action.DECLINE_PROPOSAL:
-            # The proposal is gone: answered already (or replaced, which `_refusal` reports).
-            return False
+            # `new_time` is the proposal the customer saw. Gone, and the booking at it
+            # (accepted) or not (declined): this answer was given already.
+            if new_time is None or booking.proposed is not None:
+                return False
+            return (booking.time == new_time) == (action is Action.ACCEPT_PROPOSAL)
     return False  # pragma: no cover
 
 

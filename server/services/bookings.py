@@ -161,7 +161,7 @@ async def act_with_link(
         engine=engine,
         stores=stores,
         now=now,
-        new_start=new_start if action is Action.RESCHEDULE else None,
+        new_start=new_start if action is not Action.CANCEL else None,
         reason=reason.strip(),
         message=message.strip(),
     )

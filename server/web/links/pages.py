@@ -211,7 +211,8 @@ async def _action(
             engine=ctx.engine,
             stores=ctx.stores,
             now=now,
-            new_start=data.start if data.action is Action.RESCHEDULE else None,
+            # For an answer to a proposal: the proposed start the page showed.
+            new_start=data.start,
             reason=data.reason.strip(),
             message=data.message.strip(),
         )

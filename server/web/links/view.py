@@ -121,6 +121,7 @@ def page_context(
         "when": when(state.time.start, state.time.end),
         "zone": zone_name(tz, state.time.start, locale),
         "proposed": when(state.proposed.start, state.proposed.end) if state.proposed else "",
+        "proposed_start": state.proposed.start.isoformat() if state.proposed else "",
         "store": location,
         "booking": booking,
         "actions": [action.value for action in actions],

@@ -167,3 +167,14 @@ def test_a_customer_cancel_tells_the_dealer_and_a_dealer_cancel_does_not() -> No
     assert by_customer.dealer_mail is MailKind.CANCELLED
     assert by_dealer.dealer_mail is None
     assert by_dealer.customer_mail is MailKind.CANCELLED
+
+
+def test_answering_a_proposal_twice_is_harmless_and_a_replaced_one_is_not_answered_unseen() -> None:
+    accepted = booking(status=BookingStatus.CONFIRMED, time=LATER)
+    assert decide(accepted, Side.CUSTOMER, Action.ACCEPT_PROPOSAL, NOW, LATER) is None
+    declined = booking(status=BookingStatus.CONFIRMED)
+    assert decide(declined, Side.CUSTOMER, Action.DECLINE_PROPOSAL, NOW, LATER) is None
+    replaced = booking(proposed=LATER)
+    other = Interval(LATER.start + timedelta(hours=2), LATER.end + timedelta(hours=2))
+    with pytest.raises(NotNow, match="changed"):
+        decide(replaced, Side.CUSTOMER, Action.ACCEPT_PROPOSAL, NOW, other)
