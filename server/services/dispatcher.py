@@ -51,7 +51,9 @@ class Dispatcher:
         self._mailer = mailer
         self._settings = settings
         self._clock = clock
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        # Part of every claim id, which the outbox keeps in 64 characters: host names of
+        # cloud machines run longer than that.
+        self.name = (name or f"{socket.gethostname()[:32]}:{os.getpid()}")[:48]
         # Long enough to send a whole batch at the SMTP timeout, with room to spare.
         self._lease = timedelta(seconds=BATCH * (settings.smtp.timeout_seconds + 5))
         self._wake = asyncio.Event()

@@ -7,6 +7,7 @@ headquarters, the store's address, or a salesperson, with an optional copy to he
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,7 +103,7 @@ async def queue_change_mail(
             )
         await outbox.queue(
             EMAIL,
-            f"{booking['reference']}:v{booking['version']}:{role}:{kind}:{address}",
+            f"{booking['reference']}:v{booking['version']}:{role}:{kind}:{_short(address)}",
             msgspec.to_builtins(facts),
             booking_id=booking["id"],
             now=now,
@@ -128,11 +129,16 @@ async def queue_fresh_link(booking: dict[str, Any], role: Role, now: datetime) -
         )
         await outbox.queue(
             EMAIL,
-            f"{prefix}{now.isoformat()}:{address}",
+            f"{prefix}{now.isoformat()}:{_short(address)}",
             msgspec.to_builtins(facts),
             booking_id=booking["id"],
             now=now,
         )
+
+
+def _short(address: str) -> str:
+    """An address as a fixed-length part of a dedupe key: addresses run to 254 characters."""
+    return hashlib.sha256(address.lower().encode()).hexdigest()[:16]
 
 
 def mail_facts(

@@ -37,7 +37,7 @@ from server.domain.tokens import (
 )
 from server.services.availability import free_slots_between
 from server.services.emails import calendar_event
-from server.services.errors import NotFound, ServiceError
+from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.lifecycle import MAX_NOTE, act
 from server.services.links import BOOKING_LINK, PAGE_PATHS, link_expiry, verify_booking_token
 from server.services.notifications import dealer_recipients, mail_facts, queue_fresh_link
@@ -217,7 +217,7 @@ async def _action(
             message=data.message.strip(),
         )
     except ServiceError as refused:
-        status = 409 if refused.code not in {"not_a_slot", "start_too_soon"} else 422
+        status = 422 if isinstance(refused, InvalidInput) else 409
         return await _page(ctx, request, side, token, lang, error=refused.detail, status=status)
     ctx.changes_written()
     query = {"done": data.action.value} | ({} if outcome.changed else {"again": "1"})
