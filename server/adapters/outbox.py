@@ -37,7 +37,6 @@ class Message:
     kind: str
     payload: dict[str, Any]
     attempts: int
-    booking_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +109,7 @@ async def claim(
         rows = (
             await Outbox.update({Outbox.claimed_by: claim_id, Outbox.claimed_until: lease_until})
             .where(Outbox.id.is_in([row["id"] for row in candidates]), due)
-            .returning(Outbox.id, Outbox.kind, Outbox.payload, Outbox.attempts, Outbox.booking)
+            .returning(Outbox.id, Outbox.kind, Outbox.payload, Outbox.attempts)
         )
     return sorted(
         (
@@ -119,7 +118,6 @@ async def claim(
                 kind=row["kind"],
                 payload=_json(row["payload"]),
                 attempts=row["attempts"],
-                booking_id=row["booking"],
             )
             for row in rows
         ),

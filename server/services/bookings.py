@@ -18,14 +18,14 @@ from server.domain.mail import MailKind
 from server.domain.model import BookingMode, BookingStatus, Channel
 from server.domain.reference import new_reference, normalize_reference
 from server.domain.store_index import StoreIndex
-from server.domain.tokens import Claims, SigningKey, TokenError, verify
+from server.domain.tokens import Claims, SigningKey, TokenError
 from server.schemas import BookingIn, BookingOut, CustomerOut, HomeAddress
 from server.services.availability import MAX_YEAR, MIN_YEAR, channel_rules
 from server.services.contact import check_address, clean_contact, clean_notes
 from server.services.errors import AlreadyBooked, Forbidden, InvalidInput, NotFound
 from server.services.home_visits import match_address
 from server.services.lifecycle import act
-from server.services.links import BOOKING_LINK, booking_token
+from server.services.links import booking_token, verify_booking_token
 from server.services.locations import location_out, tenant_or_404
 from server.services.notifications import pick_salesperson, queue_change_mail
 from server.services.places import PlaceLookup
@@ -180,7 +180,7 @@ def _link_claims(
 ) -> Claims:
     canonical = normalize_reference(reference)
     try:
-        claims = verify(token, keys, purpose=BOOKING_LINK, roles={"customer", "dealer"}, now=now)
+        claims = verify_booking_token(token, keys, now)
     except TokenError as error:
         raise Forbidden(
             f"This link cannot be used: {error} Ask the store or use the newest email about "

@@ -26,7 +26,7 @@ from server.config import Settings
 from server.domain.mail import MailFacts, MailKind
 from server.services.clock import Clock
 from server.services.emails import render_email
-from server.services.links import FRESH_LINK_LIFETIME, booking_page_url
+from server.services.links import FRESH_LINK_LIFETIME, appointment_ends, booking_page_url
 from server.services.notifications import EMAIL
 
 log = logging.getLogger("bookwidget.outbox")
@@ -106,7 +106,7 @@ class Dispatcher:
         public_url = self._settings.public_url
         if facts.book_again_url.startswith("/"):
             facts = msgspec.structs.replace(facts, book_again_url=public_url + facts.book_again_url)
-        ends = max(facts.end, facts.proposed_end or facts.end)
+        ends = appointment_ends(facts.end, facts.proposed_end)
         # A fresh link is asked for because the old one expired: it must outlive the ask.
         fresh = facts.kind is MailKind.FRESH_LINK
         page_url = booking_page_url(

@@ -33,7 +33,6 @@ MAX_NOTE = 1000
 class Outcome:
     #: False when the change had happened already: the request was harmless and did nothing.
     changed: bool
-    booking: dict[str, Any]
 
 
 class ActionRefused(Conflict):
@@ -55,15 +54,15 @@ async def act(
     reason: str = "",
     message: str = "",
 ) -> Outcome:
+    reason, message = reason[:MAX_NOTE], message[:MAX_NOTE]
     canonical = normalize_reference(reference)
     row = await repository.booking_by_reference(canonical) if canonical else None
     if row is None:
         raise NotFound(f"There is no booking {reference}.", code="unknown_booking")
     store = await stores.get(row["location"], fresh=True)
     channel = Channel(row["channel"])
-    new_time = None
-    if new_start is not None:
-        new_time = Interval(new_start, new_start + channel_rules(store, channel).duration)
+    rules = channel_rules(store, channel)
+    new_time = None if new_start is None else Interval(new_start, new_start + rules.duration)
 
     async with store_write_lock(engine, store.id):
         row = await repository.booking_by_reference(row["reference"])
@@ -76,11 +75,10 @@ async def act(
         except NotNow as refused:
             raise ActionRefused(str(refused)) from refused
         if change is None:
-            return Outcome(changed=False, booking=row)
+            return Outcome(changed=False)
         target = change.proposed or change.time
         if target not in (before.time, before.proposed):
             await ensure_free(store, channel, target.start, now, except_booking=row["id"])
-        rules = channel_rules(store, channel)
         values = _row_values(change, rules_buffer=rules.buffer, now=now)
         if not await repository.update_booking(row["id"], row["version"], values):
             # Cannot happen under the lock; if it ever does, nothing was written.
@@ -103,12 +101,12 @@ async def act(
                 if action is Action.DECLINE_PROPOSAL and before.proposed
                 else None
             ),
-            reason=reason[:MAX_NOTE],
-            message=message[:MAX_NOTE],
+            reason=reason,
+            message=message,
         )
     # This process's cached slots of the store are stale now; other processes' expire in 1 s.
     stores.forget_answers(store.id)
-    return Outcome(changed=True, booking=written)
+    return Outcome(changed=True)
 
 
 def booking_now(row: dict[str, Any], location: dict[str, Any]) -> BookingNow:
@@ -151,9 +149,9 @@ def _event(
 ) -> dict[str, Any]:
     detail: dict[str, str] = {}
     if reason:
-        detail["reason"] = reason[:MAX_NOTE]
+        detail["reason"] = reason
     if message:
-        detail["message"] = message[:MAX_NOTE]
+        detail["message"] = message
     if change.proposed is not None:
         detail["proposed_start"] = change.proposed.start.isoformat()
     return {

@@ -7,7 +7,7 @@ links until the appointment ends, since after that there is nothing left to answ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from server.domain.mail import Role
@@ -60,7 +60,15 @@ def booking_page_url(
 
 
 def verify_booking_token(
-    token: str, role: Role, keys: Sequence[SigningKey], now: datetime
+    token: str,
+    keys: Sequence[SigningKey],
+    now: datetime,
+    roles: Collection[Role] = ("customer", "dealer"),
 ) -> Claims:
-    """The claims of a booking link for `role`; raises a `TokenError` otherwise."""
-    return verify(token, keys, purpose=BOOKING_LINK, roles={role}, now=now)
+    """The claims of a booking link for one of `roles`; raises a `TokenError` otherwise."""
+    return verify(token, keys, purpose=BOOKING_LINK, roles=set(roles), now=now)
+
+
+def appointment_ends(end: datetime, proposed_end: datetime | None) -> datetime:
+    """What a link's life is measured from: the later end while a new time is proposed."""
+    return max(end, proposed_end or end)

@@ -94,19 +94,20 @@ async def queue_change_mail(
             mails.append(("dealer", dealer, address))
     for role, kind, address in mails:
         facts = mail_facts(
-            booking, location, tenant, kind=kind, role=role, to=address, by=by, old=old
+            booking,
+            location,
+            tenant,
+            kind=kind,
+            role=role,
+            to=address,
+            by=by,
+            old=old,
+            proposed=declined_proposal,
+            reason=reason,
+            message=message,
         )
-        facts = msgspec.structs.replace(facts, reason=reason, message=message)
-        if declined_proposal is not None:
-            facts = msgspec.structs.replace(
-                facts, proposed_start=declined_proposal[0], proposed_end=declined_proposal[1]
-            )
-        await outbox.queue(
-            EMAIL,
-            f"{booking['reference']}:v{booking['version']}:{role}:{kind}:{_short(address)}",
-            msgspec.to_builtins(facts),
-            booking_id=booking["id"],
-            now=now,
+        await _queue(
+            facts, f"{booking['reference']}:v{booking['version']}:{role}:{kind}", booking, now
         )
 
 
@@ -127,18 +128,20 @@ async def queue_fresh_link(booking: dict[str, Any], role: Role, now: datetime) -
         facts = mail_facts(
             booking, location, tenant, kind=MailKind.FRESH_LINK, role=role, to=address
         )
-        await outbox.queue(
-            EMAIL,
-            f"{prefix}{now.isoformat()}:{_short(address)}",
-            msgspec.to_builtins(facts),
-            booking_id=booking["id"],
-            now=now,
-        )
+        await _queue(facts, f"{prefix}{now.isoformat()}", booking, now)
 
 
-def _short(address: str) -> str:
-    """An address as a fixed-length part of a dedupe key: addresses run to 254 characters."""
-    return hashlib.sha256(address.lower().encode()).hexdigest()[:16]
+async def _queue(facts: MailFacts, key: str, booking: dict[str, Any], now: datetime) -> None:
+    """Queue one email; `key` names the change, the recipient is added to it. An address
+    goes into the key as a hash: addresses run to 254 characters, the key has 200."""
+    recipient = hashlib.sha256(facts.to.lower().encode()).hexdigest()[:16]
+    await outbox.queue(
+        EMAIL,
+        f"{key}:{recipient}",
+        msgspec.to_builtins(facts),
+        booking_id=booking["id"],
+        now=now,
+    )
 
 
 def mail_facts(
@@ -151,7 +154,13 @@ def mail_facts(
     to: str,
     by: Actor = "system",
     old: tuple[datetime, datetime] | None = None,
+    proposed: tuple[datetime, datetime] | None = None,
+    reason: str = "",
+    message: str = "",
 ) -> MailFacts:
+    """The facts of one email about `booking` as written. `proposed` overrides the row's
+    proposal: a declined one is gone from the row, but its email names it."""
+    proposed = proposed or (booking["proposed_start_at"], booking["proposed_end_at"])
     address = None
     if booking["address_postal_code"]:
         address = AddressFacts(
@@ -189,9 +198,11 @@ def mail_facts(
         notes=booking["notes"],
         old_start=old[0] if old else None,
         old_end=old[1] if old else None,
-        proposed_start=booking["proposed_start_at"],
-        proposed_end=booking["proposed_end_at"],
+        proposed_start=proposed[0],
+        proposed_end=proposed[1],
         by=by,
+        reason=reason,
+        message=message,
         # The partner's page, else the hosted widget (made absolute when the mail is sent).
         book_again_url=tenant["landing_url"] or f"/w/{tenant['public_key']}",
     )

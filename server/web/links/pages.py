@@ -33,17 +33,21 @@ from server.domain.tokens import (
     MalformedToken,
     TokenError,
     UnknownKey,
-    verify,
 )
 from server.services.availability import free_slots_between
 from server.services.emails import calendar_event
 from server.services.errors import InvalidInput, NotFound, ServiceError
 from server.services.lifecycle import MAX_NOTE, act
-from server.services.links import BOOKING_LINK, PAGE_PATHS, link_expiry, verify_booking_token
+from server.services.links import (
+    PAGE_PATHS,
+    appointment_ends,
+    link_expiry,
+    verify_booking_token,
+)
 from server.services.notifications import dealer_recipients, mail_facts, queue_fresh_link
 from server.services.texts import pick_locale
 from server.web.context import Context
-from server.web.links.view import PICKER_DAYS, page_context, time_picker
+from server.web.links.view import PICKER_DAYS, Picker, page_context, time_picker
 from server.web.widget.errors import N_, shared_assets
 from server.web.widget.rendering import gettext, render
 
@@ -252,7 +256,7 @@ async def _claims_or_none(
     role: Role = side.value
     locale = pick_locale(None, lang, "en")
     try:
-        return verify_booking_token(token, role, ctx.settings.signing_keys, now)
+        return verify_booking_token(token, ctx.settings.signing_keys, now, roles=(role,))
     except ExpiredToken as expired:
         # Signed for the appointment's end when it was sent; the appointment may have
         # moved later since (the dealer's own move sends them no new link).
@@ -271,7 +275,7 @@ async def _still_ahead(claims: Claims, role: Role, now: datetime) -> bool:
     booking = await repository.booking_by_reference(claims.subject)
     if booking is None:
         return False
-    ends: datetime = max(booking["end_at"], booking["proposed_end_at"] or booking["end_at"])
+    ends = appointment_ends(booking["end_at"], booking["proposed_end_at"])
     return now < link_expiry(role, ends)
 
 
@@ -293,7 +297,7 @@ async def _booking(reference: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 async def _picker(
     ctx: Context, booking: dict[str, Any], location: dict[str, Any], day: str, now: datetime
-) -> Any:
+) -> Picker:
     store = await ctx.stores.get(location["id"])
     tz = store.time_zone
     first = now.astimezone(tz).date()
@@ -321,13 +325,7 @@ async def _send_fresh_link(data: FreshLinkForm, ctx: Context) -> None:
     claims: Claims | None = None
     if data.token:
         try:
-            claims = verify(
-                data.token,
-                ctx.settings.signing_keys,
-                purpose=BOOKING_LINK,
-                roles={"customer", "dealer"},
-                now=now,
-            )
+            claims = verify_booking_token(data.token, ctx.settings.signing_keys, now)
         except ExpiredToken as expired:
             claims = expired.claims  # genuine, only old: the booking it names is known
         except TokenError:
